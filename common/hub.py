@@ -1,0 +1,122 @@
+"""El hub: quién está conectado y cómo llega un mensaje a todos (broadcast)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+from typing import Protocol
+
+from tornado.websocket import WebSocketClosedError
+
+log = logging.getLogger("chat.hub")
+
+# Cuántos bytes pueden esperar en cola hacia un cliente que no lee. Un chat
+# normal no se acerca ni de lejos; pasar de aquí significa que ese cliente
+# se ha quedado dormido, y no debe hacer crecer la memoria del servidor.
+DEFAULT_MAX_PENDING_BYTES = 1024 * 1024
+
+
+class Connection(Protocol):
+    """Lo que el hub necesita de una conexión (un WebSocketHandler lo cumple)."""
+
+    def write_message(self, message: str) -> Awaitable[None] | None: ...
+
+    def close(self, code: int | None = None, reason: str | None = None) -> None: ...
+
+
+class Hub:
+    """Las conexiones vivas de un servidor y el envío de mensajes a todas ellas.
+
+    Reglas que los dos stacks comparten:
+
+    * Una conexión entra con ``add()`` (en ``open``) y sale con ``remove()``
+      (en ``on_close``). El hub nunca la borra por su cuenta: si falla, la
+      cierra, y Tornado llamará a ``on_close``. Así la baja pasa por un único sitio.
+    * ``broadcast()`` recorre una copia de la lista: que alguien entre o salga
+      durante un envío no rompe el recorrido.
+    * Una conexión que falla o no lee se descarta sola; las demás siguen
+      recibiendo y el error nunca sube hasta el handler.
+
+    Las salas, el historial o un backend Redis entrarán aquí: los handlers solo
+    llaman a ``add``, ``remove``, ``send`` y ``broadcast``.
+    """
+
+    def __init__(self, max_pending_bytes: int = DEFAULT_MAX_PENDING_BYTES) -> None:
+        # Un dict conserva el orden de llegada: la lista «en línea» sale ordenada.
+        # El valor es el nombre visible de la conexión (None si el stack no usa nombres).
+        self._names: dict[Connection, str | None] = {}
+        # Bytes enviados a cada conexión que aún no han salido por su socket.
+        self._pending: dict[Connection, int] = {}
+        self.max_pending_bytes = max_pending_bytes
+
+    def add(self, conn: Connection, name: str | None = None) -> None:
+        """Da de alta una conexión recién abierta."""
+        self._names[conn] = name
+        self._pending[conn] = 0
+        log.info("Conexión abierta%s (%d en total)", _label(name), len(self._names))
+
+    def remove(self, conn: Connection) -> bool:
+        """Da de baja una conexión; devuelve False si ya no estaba."""
+        if conn not in self._names:
+            return False
+        name = self._names.pop(conn)
+        del self._pending[conn]
+        log.info("Conexión cerrada%s (%d en total)", _label(name), len(self._names))
+        return True
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, conn: object) -> bool:
+        return conn in self._names
+
+    @property
+    def names(self) -> list[str]:
+        """Los nombres de quienes están conectados, por orden de llegada."""
+        return [name for name in self._names.values() if name is not None]
+
+    def broadcast(self, message: str, exclude: Connection | None = None) -> None:
+        """Envía el mismo texto a todas las conexiones (menos ``exclude``)."""
+        for conn in list(self._names):
+            if conn is not exclude:
+                self.send(conn, message)
+
+    def send(self, conn: Connection, message: str) -> None:
+        """Envía un texto a una conexión; si falla, la cierra sin molestar a nadie más."""
+        if conn not in self._names:
+            return
+        if self._pending[conn] + len(message) > self.max_pending_bytes:
+            log.warning("Cerrando%s: no lee sus mensajes a tiempo", _label(self._names[conn]))
+            # 1008 = «policy violation»: el cliente no cumple con leer lo que recibe.
+            conn.close(1008, "Tu conexión no lee los mensajes a tiempo")
+            return
+        try:
+            written = conn.write_message(message)
+        except WebSocketClosedError:
+            # Ya se estaba cerrando: Tornado llamará a on_close y ahí se dará de baja.
+            return
+        if written is not None:
+            self._track(conn, len(message), written)
+
+    def close_all(self, code: int, reason: str) -> None:
+        """Cierra todas las conexiones, por ejemplo al apagar el servidor."""
+        for conn in list(self._names):
+            conn.close(code, reason)
+
+    def _track(self, conn: Connection, size: int, written: Awaitable[None]) -> None:
+        """Cuenta los bytes en cola hasta que el socket los acepta."""
+        self._pending[conn] += size
+
+        def done(future: Awaitable[None]) -> None:
+            if conn in self._pending:
+                self._pending[conn] -= size
+            # Leer la excepción evita el aviso «exception was never retrieved»:
+            # que un cliente se haya ido mientras le escribíamos es normal.
+            if not future.cancelled() and future.exception() is not None:  # type: ignore[attr-defined]
+                conn.close(1011, "Error al enviar")
+
+        written.add_done_callback(done)  # type: ignore[attr-defined]
+
+
+def _label(name: str | None) -> str:
+    return f" de {name}" if name else ""

@@ -1,0 +1,47 @@
+"""Las direcciones de este equipo en la red local, para el banner de arranque."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+
+# Una dirección de documentación (RFC 5737): nunca pertenece a nadie real.
+_PROBE_ADDRESS = ("192.0.2.1", 9)
+
+
+def lan_addresses() -> list[str]:
+    """Devuelve las IPv4 de este equipo en la red local, sin enviar ni un paquete."""
+    found: set[str] = set()
+    # 1) Lo que el sistema asocia al nombre del equipo.
+    try:
+        for *_, sockaddr in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            found.add(str(sockaddr[0]))
+    except OSError:
+        pass
+    # 2) La IP que el sistema usaría para salir a la red. «connect» en un socket
+    #    UDP solo consulta la tabla de rutas: no se envía nada por la red.
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(_PROBE_ADDRESS)
+            found.add(probe.getsockname()[0])
+    except OSError:
+        pass  # Sin red (por ejemplo, en un portátil sin wifi): solo habrá localhost.
+    return sorted((ip for ip in found if _is_lan(ip)), key=ipaddress.IPv4Address)
+
+
+def _is_lan(ip: str) -> bool:
+    """True si otros equipos de la red pueden usar esta IP para llegar aquí."""
+    address = ipaddress.IPv4Address(ip)
+    return not (address.is_loopback or address.is_link_local or address.is_unspecified)
+
+
+def server_urls(template: str, port: int, address: str = "") -> list[str]:
+    """Las URL del servidor: primero la de este equipo, luego las de la red local.
+
+    ``template`` lleva ``{host}`` donde va «equipo:puerto», p. ej. ``"ws://{host}"``.
+    """
+    if address in ("", "0.0.0.0", "::"):
+        hosts = ["localhost", *lan_addresses()]
+    else:
+        hosts = [f"[{address}]" if ":" in address else address]
+    return [template.format(host=f"{host}:{port}") for host in hosts]

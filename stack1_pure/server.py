@@ -1,0 +1,55 @@
+"""Stack 1 · WebSocket puro: reenvía cada texto que llega a todos los clientes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import tornado.web
+import tornado.websocket
+
+from common.hub import Hub
+from common.runner import parse_options, run
+
+CLIENT_FILE = Path(__file__).with_name("cliente.html")
+
+
+class ChatSocket(tornado.websocket.WebSocketHandler):
+    """Una conexión: lo que envía el navegador se reenvía a todos, tal cual."""
+
+    def initialize(self, hub: Hub) -> None:
+        self.hub = hub
+
+    def check_origin(self, origin: str) -> bool:
+        # cliente.html se abre desde el disco (file://) y el navegador envía
+        # «Origin: null», que Tornado rechaza por defecto. Aceptamos eso y nada más.
+        # Riesgo: cualquier página sin origen (otro archivo local o un iframe
+        # «sandbox» de una web ajena) también puede conectarse. El Stack 2 no lo permite.
+        return origin == "null"
+
+    def open(self) -> None:
+        self.hub.add(self)
+
+    def on_message(self, message: str | bytes) -> None:
+        if isinstance(message, bytes):  # 1003 = «no acepto este tipo de datos»
+            self.close(1003, "Este chat solo acepta texto")
+        else:
+            self.hub.broadcast(message)  # El cliente ya compuso «Nombre: texto».
+
+    def on_close(self) -> None:
+        self.hub.remove(self)
+
+
+def make_app(hub: Hub, debug: bool = False) -> tornado.web.Application:
+    """Crea la aplicación: un único WebSocket en «/»."""
+    return tornado.web.Application([(r"/", ChatSocket, {"hub": hub})], debug=debug)
+
+
+def main() -> None:
+    options = parse_options(default_port=8765)
+    hub = Hub()
+    app = make_app(hub, debug=options.debug)
+    run(app, hub, options, "Stack 1 · WebSocket puro", "ws://{host}", client_file=CLIENT_FILE)
+
+
+if __name__ == "__main__":
+    main()

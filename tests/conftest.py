@@ -1,0 +1,54 @@
+"""Piezas comunes de las pruebas: clientes WebSocket reales sobre loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPRequest
+from tornado.websocket import WebSocketClientConnection, websocket_connect
+
+from common.hub import Hub
+from tests.helpers import RECEIVE_TIMEOUT
+
+Connect = Callable[..., Awaitable[WebSocketClientConnection]]
+
+
+@pytest.fixture
+def hub() -> Hub:
+    return Hub()
+
+
+@pytest.fixture
+def ws_base(http_server: Any, http_port: int) -> str:
+    """La dirección ws:// del servidor de pruebas (siempre 127.0.0.1)."""
+    return f"ws://127.0.0.1:{http_port}"
+
+
+@pytest.fixture
+def connect(io_loop: Any) -> AsyncIterator[Connect]:
+    """Abre clientes WebSocket y los cierra todos al acabar la prueba."""
+    opened: list[WebSocketClientConnection] = []
+
+    async def _connect(
+        url: str, headers: dict[str, str] | None = None
+    ) -> WebSocketClientConnection:
+        conn = await websocket_connect(HTTPRequest(url, headers=headers))
+        opened.append(conn)
+        return conn
+
+    yield _connect
+
+    async def close_all() -> None:
+        open_ = [(conn, conn.protocol.stream) for conn in opened if conn.protocol is not None]
+        for conn, _ in open_:
+            conn.close()
+        # Esperamos a que termine cada cierre para no dejar sockets abiertos:
+        # read_message() devuelve None cuando la conexión ya se cerró del todo.
+        for conn, stream in open_:
+            if not stream.closed():
+                while await conn.read_message() is not None:
+                    pass
+
+    io_loop.run_sync(close_all, timeout=RECEIVE_TIMEOUT)

@@ -1,0 +1,45 @@
+"""Ayudas para leer de clientes WebSocket con esperas acotadas y fallos claros."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from tornado.websocket import WebSocketClientConnection
+
+# Ninguna prueba espera más que esto a un mensaje: si no llega, falla con un motivo claro.
+RECEIVE_TIMEOUT = 3.0
+
+
+async def receive(conn: WebSocketClientConnection) -> str:
+    """El siguiente mensaje de texto, o un fallo claro si no llega o se cierra."""
+    try:
+        message = await asyncio.wait_for(conn.read_message(), RECEIVE_TIMEOUT)
+    except asyncio.TimeoutError:
+        raise AssertionError(f"No llegó ningún mensaje en {RECEIVE_TIMEOUT} s") from None
+    if message is None:
+        raise AssertionError(f"El servidor cerró la conexión (código {conn.close_code})")
+    assert isinstance(message, str), f"Se esperaba texto y llegó {message!r}"
+    return message
+
+
+async def receive_event(conn: WebSocketClientConnection, type_: str | None = None) -> dict:
+    """El siguiente evento JSON; si se indica ``type_``, comprueba que sea de ese tipo."""
+    event = json.loads(await receive(conn))
+    if type_ is not None:
+        assert event["type"] == type_, f"Se esperaba un evento {type_!r} y llegó {event}"
+    return event
+
+
+async def wait_closed(conn: WebSocketClientConnection) -> tuple[int | None, str | None]:
+    """Lee hasta que el servidor cierra y devuelve (código, motivo)."""
+
+    async def drain() -> None:
+        while await conn.read_message() is not None:
+            pass
+
+    try:
+        await asyncio.wait_for(drain(), RECEIVE_TIMEOUT)
+    except asyncio.TimeoutError:
+        raise AssertionError("El servidor no cerró la conexión") from None
+    return conn.close_code, conn.close_reason
