@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -52,3 +53,21 @@ def connect(io_loop: Any) -> AsyncIterator[Connect]:
                     pass
 
     io_loop.run_sync(close_all, timeout=RECEIVE_TIMEOUT)
+
+
+# En CI (CI=true) ninguna prueba puede saltarse: una prueba de navegador que no
+# encuentra Chromium debe fallar, no pasar en silencio.
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get("CI") and _skipped:
+        print(f"\nEn CI no se permite saltar pruebas; se saltaron {len(_skipped)}:")
+        for nodeid in _skipped:
+            print(f"  {nodeid}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

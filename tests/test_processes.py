@@ -1,0 +1,159 @@
+"""Los dos server.py como procesos reales: banner, apagado limpio y errores claros."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+from tornado.httpclient import HTTPRequest
+from tornado.websocket import websocket_connect
+
+from tests.helpers import RECEIVE_TIMEOUT, receive, wait_closed
+
+ROOT = Path(__file__).resolve().parent.parent
+STACKS = {
+    "stack1": ("stack1_pure", "ws://127.0.0.1:{port}", "Stack 1"),
+    "stack2": ("stack2_http", "ws://127.0.0.1:{port}/ws", "Stack 2"),
+}
+
+
+class Server:
+    """Un server.py lanzado como lo haría un estudiante, en un puerto libre de loopback."""
+
+    def __init__(self, process: asyncio.subprocess.Process, banner: str, port: int) -> None:
+        self.process = process
+        self.banner = banner
+        self.port = port
+
+    @classmethod
+    async def start(cls, folder: str, cwd: Path, *args: str) -> Server:
+        script = "server.py" if cwd.name == folder else f"{folder}/server.py"
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            script,
+            "--port=0",
+            "--address=127.0.0.1",
+            *args,
+            cwd=cwd,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        lines: list[str] = []
+        while not lines or "Ctrl+C" not in lines[-1]:
+            line = await asyncio.wait_for(process.stdout.readline(), 10)
+            if not line:
+                stderr = (await process.stderr.read()).decode()
+                raise AssertionError(f"El servidor terminó antes de arrancar:\n{stderr}")
+            lines.append(line.decode())
+        banner = "".join(lines)
+        port = int(re.search(r"127\.0\.0\.1:(\d+)", banner).group(1))
+        return cls(process, banner, port)
+
+    async def stop(self) -> tuple[int, str]:
+        """Envía SIGTERM y devuelve (código de salida, stderr)."""
+        self.process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(self.process.communicate(), 5)
+        return self.process.returncode, stderr.decode()
+
+
+@pytest.fixture
+def servers(io_loop):
+    started: list[Server] = []
+    yield started
+    for server in started:  # Si una prueba falló a medias, no dejamos procesos vivos.
+        if server.process.returncode is None:
+            server.process.kill()
+            io_loop.run_sync(server.process.wait)
+
+
+@pytest.mark.gen_test(timeout=20)
+@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("where", ["raíz del repositorio", "carpeta del stack"])
+async def test_server_prints_its_urls_and_stops_cleanly_on_sigterm(servers, stack, where) -> None:
+    folder, url, title = STACKS[stack]
+    cwd = ROOT if where.startswith("raíz") else ROOT / folder
+    server = await Server.start(folder, cwd)
+    servers.append(server)
+    assert title in server.banner
+    assert f"127.0.0.1:{server.port}" in server.banner
+
+    client = await websocket_connect(HTTPRequest(url.format(port=server.port)))
+    if stack == "stack2":
+        await receive(client)  # welcome
+    returncode, stderr = await server.stop()
+    code, reason = await wait_closed(client)
+    client.close()
+    assert (code, reason) == (1001, "El servidor se está apagando")
+    assert returncode == 0, stderr
+    assert "Apagando el servidor" in stderr
+    assert "Traceback" not in stderr
+
+
+@pytest.mark.gen_test(timeout=20)
+@pytest.mark.parametrize("stack", STACKS)
+async def test_stops_within_two_seconds(servers, stack) -> None:
+    folder, _, _ = STACKS[stack]
+    server = await Server.start(folder, ROOT)
+    servers.append(server)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await server.stop()
+    assert loop.time() - started < 2
+
+
+@pytest.mark.gen_test(timeout=20)
+@pytest.mark.parametrize("stack", STACKS)
+async def test_a_busy_port_gives_one_clear_error_and_exit_status_1(stack) -> None:
+    folder, _, _ = STACKS[stack]
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            f"{folder}/server.py",
+            f"--port={port}",
+            "--address=127.0.0.1",
+            cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, stderr = await asyncio.wait_for(process.communicate(), RECEIVE_TIMEOUT * 3)
+    message = stderr.decode()
+    assert process.returncode == 1
+    assert f"el puerto {port} ya está en uso" in message
+    assert "--port" in message
+    assert "Traceback" not in message
+
+
+@pytest.mark.gen_test(timeout=20)
+@pytest.mark.parametrize("stack", STACKS)
+async def test_help_lists_port_address_and_debug(stack) -> None:
+    folder, _, _ = STACKS[stack]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        f"{folder}/server.py",
+        "--help",
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 10)
+    text = stdout.decode() + stderr.decode()
+    for option in ("--port", "--address", "--debug"):
+        assert option in text
+
+
+def test_importing_the_servers_starts_nothing() -> None:
+    # Importar ambos en el mismo proceso no choca (cada uno tiene su OptionParser)
+    # y no abre ningún socket ni arranca ningún loop.
+    import stack1_pure.server
+    import stack2_http.server
+
+    assert callable(stack1_pure.server.make_app)
+    assert callable(stack2_http.server.make_app)

@@ -1,0 +1,72 @@
+"""El protocolo JSON del Stack 2, sin red: validación y forma de los eventos."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from stack2_http import protocol
+
+
+def test_a_valid_message_returns_its_text() -> None:
+    assert protocol.parse_chat_text('{"type": "message", "text": "Hola"}') == "Hola"
+
+
+def test_surrounding_spaces_and_control_characters_are_removed() -> None:
+    raw = json.dumps({"type": "message", "text": "  Ho\x00la\x1b[31m\n  mundo\t "})
+    assert protocol.parse_chat_text(raw) == "Hola[31m\n  mundo"
+
+
+def test_accents_and_emoji_survive() -> None:
+    raw = json.dumps({"type": "message", "text": "¿Qué tal, ñandú? 🎉"})
+    assert protocol.parse_chat_text(raw) == "¿Qué tal, ñandú? 🎉"
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        (b"\x00\x01", "binary"),
+        ("no es json", "invalid_json"),
+        ('"solo una cadena"', "invalid_json"),
+        ("null", "invalid_json"),
+        ("{}", "invalid_field"),
+        ('{"type": 7}', "unknown_type"),
+        ('{"type": "welcome"}', "unknown_type"),
+        ('{"type": "message"}', "invalid_field"),
+        ('{"type": "message", "text": ["a"]}', "invalid_field"),
+        ('{"type": "message", "text": "\\u0000\\u0007 "}', "empty"),
+        (json.dumps({"type": "message", "text": "x" * (protocol.MAX_TEXT_LENGTH + 1)}), "too_long"),
+    ],
+)
+def test_invalid_frames_raise_a_protocol_error_with_a_code(raw, code) -> None:
+    with pytest.raises(protocol.ProtocolError) as error:
+        protocol.parse_chat_text(raw)
+    assert error.value.code == code
+
+
+def test_the_longest_allowed_message_is_accepted() -> None:
+    text = "x" * protocol.MAX_TEXT_LENGTH
+    assert protocol.parse_chat_text(json.dumps({"type": "message", "text": text})) == text
+
+
+def test_every_server_event_is_a_json_object_with_a_type() -> None:
+    events = [
+        protocol.welcome("127.0.0.1:5000", ["127.0.0.1:5000"]),
+        protocol.message("127.0.0.1:5000", "Hola"),
+        protocol.join("127.0.0.1:5000", ["127.0.0.1:5000"]),
+        protocol.leave("127.0.0.1:5000", []),
+        protocol.error(protocol.ProtocolError("empty", "El mensaje está vacío.")),
+    ]
+    types = [json.loads(event)["type"] for event in events]
+    assert types == ["welcome", "message", "join", "leave", "error"]
+
+
+def test_the_message_event_names_its_sender_in_from() -> None:
+    event = json.loads(protocol.message("10.0.0.7:51234", "<b>hola</b>"))
+    assert event["from"] == "10.0.0.7:51234"
+    assert event["text"] == "<b>hola</b>"  # El servidor no toca el HTML: lo escapa el cliente.
+
+
+def test_events_keep_non_ascii_text_readable() -> None:
+    assert "ñandú" in protocol.message("a:1", "ñandú")
