@@ -8,6 +8,8 @@ from typing import Protocol
 
 from tornado.websocket import WebSocketClosedError
 
+from common.fastwrite import Outbox
+
 log = logging.getLogger("chat.hub")
 
 # Cuántos bytes pueden esperar en cola hacia un cliente que no lee. Un chat
@@ -37,22 +39,50 @@ class Hub:
     * Una conexión que falla o no lee se descarta sola; las demás siguen
       recibiendo y el error nunca sube hasta el handler.
 
+    Hay dos caminos para enviar, y los dos cumplen estas reglas:
+
+    * El simple: ``conn.write_message(m)`` para cada conexión. Es el que se lee
+      en las lecciones, y el único posible con conexiones de prueba o comprimidas.
+    * El rápido (``fast=True``, por defecto; ver common/fastwrite.py): cada
+      mensaje se convierte en frame una sola vez, y los de una misma vuelta del
+      event loop salen juntos, en una sola escritura por cliente.
+
+    Con ``Hub(fast=False)`` todas las conexiones usan el camino simple, para
+    medir la diferencia con benchmarks/fanout.py.
+
     Las salas, el historial o un backend Redis entrarán aquí: los handlers solo
     llaman a ``add``, ``remove``, ``send`` y ``broadcast``.
     """
 
-    def __init__(self, max_pending_bytes: int = DEFAULT_MAX_PENDING_BYTES) -> None:
+    def __init__(
+        self, max_pending_bytes: int = DEFAULT_MAX_PENDING_BYTES, fast: bool = True
+    ) -> None:
         # Un dict conserva el orden de llegada: la lista «en línea» sale ordenada.
         # El valor es el nombre visible de la conexión (None si el stack no usa nombres).
         self._names: dict[Connection, str | None] = {}
-        # Bytes enviados a cada conexión que aún no han salido por su socket.
+        # Las conexiones del camino simple, con los bytes enviados a cada una
+        # que aún no han salido por su socket.
         self._pending: dict[Connection, int] = {}
+        # Las del camino rápido llevan su propia cuenta en el Outbox.
+        self._outbox = Outbox(max_pending_bytes, self._close_slow) if fast else None
         self.max_pending_bytes = max_pending_bytes
+
+    @property
+    def max_pending_bytes(self) -> int:
+        """Bytes que pueden esperar en cola hacia un cliente antes de cerrarlo."""
+        return self._max_pending_bytes
+
+    @max_pending_bytes.setter
+    def max_pending_bytes(self, value: int) -> None:
+        self._max_pending_bytes = value
+        if self._outbox is not None:
+            self._outbox.max_pending_bytes = value
 
     def add(self, conn: Connection, name: str | None = None) -> None:
         """Da de alta una conexión recién abierta."""
         self._names[conn] = name
-        self._pending[conn] = 0
+        if self._outbox is None or not self._outbox.add(conn):
+            self._pending[conn] = 0
         log.info("Conexión abierta%s (%d en total)", _label(name), len(self._names))
 
     def remove(self, conn: Connection) -> bool:
@@ -60,7 +90,9 @@ class Hub:
         if conn not in self._names:
             return False
         name = self._names.pop(conn)
-        del self._pending[conn]
+        self._pending.pop(conn, None)
+        if self._outbox is not None:
+            self._outbox.discard(conn)
         log.info("Conexión cerrada%s (%d en total)", _label(name), len(self._names))
         return True
 
@@ -77,18 +109,22 @@ class Hub:
 
     def broadcast(self, message: str, exclude: Connection | None = None) -> None:
         """Envía el mismo texto a todas las conexiones (menos ``exclude``)."""
-        for conn in list(self._names):
+        if self._outbox:
+            self._outbox.broadcast(message, exclude)
+        # El camino simple: una copia de la lista y un write_message por conexión.
+        for conn in list(self._pending):
             if conn is not exclude:
                 self.send(conn, message)
 
     def send(self, conn: Connection, message: str) -> None:
         """Envía un texto a una conexión; si falla, la cierra sin molestar a nadie más."""
-        if conn not in self._names:
+        if self._outbox is not None and conn in self._outbox:
+            self._outbox.send(conn, message)
+            return
+        if conn not in self._pending:
             return
         if self._pending[conn] + len(message) > self.max_pending_bytes:
-            log.warning("Cerrando%s: no lee sus mensajes a tiempo", _label(self._names[conn]))
-            # 1008 = «policy violation»: el cliente no cumple con leer lo que recibe.
-            conn.close(1008, "Tu conexión no lee los mensajes a tiempo")
+            self._close_slow(conn)
             return
         try:
             written = conn.write_message(message)
@@ -100,8 +136,16 @@ class Hub:
 
     def close_all(self, code: int, reason: str) -> None:
         """Cierra todas las conexiones, por ejemplo al apagar el servidor."""
+        if self._outbox is not None:
+            self._outbox.flush()  # Lo que ya estaba en cola sale antes que el cierre.
         for conn in list(self._names):
             conn.close(code, reason)
+
+    def _close_slow(self, conn: Connection) -> None:
+        """Cierra una conexión que no lee lo que le enviamos."""
+        log.warning("Cerrando%s: no lee sus mensajes a tiempo", _label(self._names.get(conn)))
+        # 1008 = «policy violation»: el cliente no cumple con leer lo que recibe.
+        conn.close(1008, "Tu conexión no lee los mensajes a tiempo")
 
     def _track(self, conn: Connection, size: int, written: Awaitable[None]) -> None:
         """Cuenta los bytes en cola hasta que el socket los acepta."""

@@ -163,3 +163,15 @@ async def test_a_write_that_fails_later_closes_only_that_connection() -> None:
     await asyncio.sleep(0)
     assert conn.closed is not None
     assert other.closed is None
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_connections_without_a_tornado_stream_use_the_plain_path(fast: bool) -> None:
+    hub = Hub(fast=fast)
+    first, broken, last = FakeConnection(), BrokenConnection(), FakeConnection()
+    for conn in (first, broken, last):
+        hub.add(conn)
+    hub.broadcast("uno")
+    hub.send(last, "dos")
+    # Sin stream de Tornado no hay nada que agrupar: llega en el acto, como siempre.
+    assert (first.received, last.received) == (["uno"], ["uno", "dos"])

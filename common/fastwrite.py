@@ -1,0 +1,198 @@
+"""El camino rápido del hub: cada mensaje se convierte en frame una sola vez, y todos
+los frames de una vuelta del event loop salen en una sola escritura por cliente.
+
+El camino simple (``conn.write_message(m)`` para cada cliente) repite por cada
+conexión el mismo trabajo: pasar el texto a UTF-8, montar la cabecera del frame,
+crear un Future y una tarea, y hacer una llamada al sistema. Aquí ese trabajo se
+hace una vez por mensaje, y la llamada al sistema una vez por cliente y vuelta
+del loop, no una por mensaje. No se añade espera: lo acumulado sale en cuanto el
+loop termina lo que estaba haciendo (``call_soon``), nunca con un temporizador.
+
+Todo lo que depende de detalles internos de Tornado vive en ``tornado_stream()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+from collections.abc import Callable
+from typing import Any
+
+from tornado.iostream import IOStream
+from tornado.websocket import WebSocketHandler, WebSocketProtocol13
+
+# Primer byte de un frame de texto completo (RFC 6455, sección 5.2): FIN + opcode 1.
+_TEXT_FIN = 0x81
+
+
+def text_frame(message: str) -> bytes:
+    """Los bytes de un frame de texto del servidor al cliente (sin máscara)."""
+    payload = message.encode("utf-8")
+    size = len(payload)
+    # La longitud ocupa 1, 3 o 9 bytes según lo grande que sea el mensaje.
+    if size < 126:
+        header = bytes((_TEXT_FIN, size))
+    elif size < 1 << 16:
+        header = struct.pack("!BBH", _TEXT_FIN, 126, size)
+    else:
+        header = struct.pack("!BBQ", _TEXT_FIN, 127, size)
+    return header + payload
+
+
+def tornado_stream(conn: object) -> IOStream | None:
+    """El IOStream de un WebSocket de Tornado en el que podemos escribir frames ya hechos.
+
+    Devuelve None (y el hub usa el camino simple) si ``conn`` no es un
+    WebSocketHandler de Tornado, si la conexión negoció compresión (cada frame
+    saldría distinto por cliente) o si va cifrada (TLS necesita su propio flujo).
+
+    Es la ÚNICA función que toca detalles no documentados de Tornado:
+    ``handler.ws_connection``, la clase ``WebSocketProtocol13`` y sus atributos
+    ``stream``, ``mask_outgoing`` y ``_compressor``. Si una versión nueva de
+    Tornado los cambia, devuelve None (el chat sigue funcionando, más despacio)
+    y tests/test_hub_fast.py falla para avisar.
+    """
+    if not isinstance(conn, WebSocketHandler):
+        return None
+    protocol = conn.ws_connection
+    if type(protocol) is not WebSocketProtocol13:
+        return None
+    # Si falta el atributo, suponemos lo prudente: que hay compresión.
+    if protocol.mask_outgoing or getattr(protocol, "_compressor", True) is not None:
+        return None
+    stream = getattr(protocol, "stream", None)
+    # type() y no isinstance(): SSLIOStream es una subclase y no sirve aquí.
+    return stream if type(stream) is IOStream else None
+
+
+def is_open(conn: Any) -> bool:
+    """Lo mismo que comprueba ``write_message`` antes de escribir (API pública)."""
+    protocol = conn.ws_connection
+    return protocol is not None and not protocol.is_closing()
+
+
+class Outbox:
+    """Los frames que esperan a salir en esta vuelta del loop, por conexión.
+
+    Lo normal es que todos reciban lo mismo: esos frames se guardan UNA vez en
+    ``_frames`` y se juntan en un único ``bytes`` compartido por todos. Solo las
+    conexiones que reciben algo distinto (las excluidas de un broadcast, las que
+    reciben un ``send`` propio o las que llegaron a mitad de vuelta) tienen su
+    propia lista en ``_own``.
+    """
+
+    def __init__(self, max_pending_bytes: int, too_slow: Callable[[Any], None]) -> None:
+        self.max_pending_bytes = max_pending_bytes
+        self._too_slow = too_slow  # Cierra una conexión que no lee (lo decide el hub).
+        self._streams: dict[Any, IOStream] = {}
+        # Bytes que Tornado aún guarda para cada conexión porque su socket estaba lleno.
+        self._pending: dict[Any, int] = {}
+        self._frames: list[bytes] = []
+        self._own: dict[Any, list[bytes]] = {}
+        self._flush_scheduled = False
+
+    def __contains__(self, conn: object) -> bool:
+        return conn in self._streams
+
+    def __len__(self) -> int:
+        return len(self._streams)
+
+    def add(self, conn: Any) -> bool:
+        """Pasa ``conn`` al camino rápido si se puede; devuelve si se pudo."""
+        stream = tornado_stream(conn)
+        if stream is None:
+            return False
+        self._streams[conn] = stream
+        self._pending[conn] = 0
+        if self._frames:
+            # Llega a mitad de vuelta: no debe recibir lo que se envió antes de entrar.
+            self._own[conn] = []
+        return True
+
+    def discard(self, conn: Any) -> None:
+        """Saca ``conn`` del camino rápido; lo que ya tenía en cola sale ahora."""
+        stream = self._streams.get(conn)
+        if stream is None:
+            return
+        own = self._own.get(conn)
+        data = b"".join(self._frames if own is None else own)
+        if data and is_open(conn):
+            self._write(conn, stream, data)
+        del self._streams[conn]
+        self._pending.pop(conn, None)
+        self._own.pop(conn, None)
+
+    def broadcast(self, message: str, exclude: Any = None) -> None:
+        """Encola el frame para todos (menos ``exclude``): se codifica una sola vez."""
+        frame = text_frame(message)
+        if exclude in self._streams and exclude not in self._own:
+            self._own[exclude] = list(self._frames)  # Lo de antes sí; este, no.
+        for conn, frames in self._own.items():
+            if conn is not exclude:
+                frames.append(frame)
+        self._frames.append(frame)
+        self._schedule_flush()
+
+    def send(self, conn: Any, message: str) -> None:
+        """Encola un frame para una sola conexión, detrás de lo que ya tenga en cola."""
+        own = self._own.get(conn)
+        if own is None:
+            own = self._own[conn] = list(self._frames)
+        own.append(text_frame(message))
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        if self._flush_scheduled:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # Sin loop (no debería pasar con conexiones reales).
+            self.flush()
+            return
+        self._flush_scheduled = True
+        # call_soon: en cuanto el loop acabe lo que tiene entre manos, sin temporizador.
+        loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Escribe lo acumulado: un ``bytes`` y una escritura por conexión."""
+        self._flush_scheduled = False
+        frames, own = self._frames, self._own
+        if not frames and not own:
+            return
+        self._frames, self._own = [], {}
+        shared = b"".join(frames)
+        for conn, stream in list(self._streams.items()):
+            data = b"".join(own[conn]) if conn in own else shared
+            if data and conn in self._streams and is_open(conn):
+                self._write(conn, stream, data)
+
+    def _write(self, conn: Any, stream: IOStream, data: bytes) -> None:
+        if stream.writing():
+            # Tornado aún guarda bytes de antes: los nuevos van detrás, para no
+            # desordenar nada, y cuentan para el límite de cliente lento.
+            if self._pending[conn] + len(data) > self.max_pending_bytes:
+                self._too_slow(conn)
+                return
+            rest = memoryview(data)
+        else:
+            # Nada en cola: escribimos directamente en el socket, sin Future ni tarea.
+            try:
+                sent = stream.socket.send(data)
+            except BlockingIOError:
+                sent = 0
+            except OSError:
+                # El cliente se fue. Se lo pasamos a Tornado, que cierra la
+                # conexión como siempre (y el handler recibirá on_close).
+                sent = 0
+            if sent == len(data):
+                return
+            rest = memoryview(data)[sent:]
+        # Lo que el socket no aceptó se lo damos a Tornado, que lo enviará cuando pueda.
+        self._pending[conn] += len(rest)
+        size = len(rest)
+
+        def written(future: asyncio.Future[None]) -> None:
+            if conn in self._pending:
+                self._pending[conn] -= size
+
+        stream.write(rest).add_done_callback(written)
