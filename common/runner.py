@@ -8,6 +8,7 @@ import logging
 import signal
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import tornado.web
 from tornado.httpserver import HTTPServer
@@ -22,10 +23,19 @@ log = logging.getLogger("chat")
 
 # Tiempo máximo que esperamos a que los clientes respondan al cierre al apagar.
 SHUTDOWN_GRACE_SECONDS = 1.5
+# Descriptores de archivo que reservamos para el proceso y no para clientes.
+RESERVED_FILES = 32
 
 
-def parse_options(default_port: int, argv: Sequence[str] | None = None) -> OptionParser:
-    """Lee las opciones de la línea de órdenes (``--help`` las lista todas)."""
+def parse_options(
+    default_port: int,
+    argv: Sequence[str] | None = None,
+    define: Callable[[OptionParser], None] | None = None,
+) -> OptionParser:
+    """Lee las opciones de la línea de órdenes (``--help`` las lista todas).
+
+    ``define`` permite a un stack añadir opciones propias antes de leerlas.
+    """
     # Un OptionParser propio por servidor (y no el global de tornado.options):
     # así los dos servidores pueden importarse en el mismo proceso de pruebas.
     options = OptionParser()
@@ -34,9 +44,59 @@ def parse_options(default_port: int, argv: Sequence[str] | None = None) -> Optio
         "address", default="", help="interfaz en la que escuchar (vacío = todas las interfaces)"
     )
     options.define("debug", default=False, type=bool, help="recarga el servidor al guardar")
+    options.define(
+        "max_message_size", default=16 * 1024, type=int, help="bytes máximos por mensaje"
+    )
+    options.define(
+        "max_connections", default=10_000, type=int, help="conexiones simultáneas como máximo"
+    )
+    options.define(
+        "ping_interval", default=20.0, type=float, help="segundos entre pings (0 = sin pings)"
+    )
+    options.define(
+        "ping_timeout", default=20.0, type=float, help="segundos de espera a la respuesta al ping"
+    )
+    if define is not None:
+        define(options)
     options.parse_command_line(None if argv is None else ["server.py", *argv])
     enable_pretty_logging()  # Registro con hora y colores, como en las demos de Tornado.
     return options
+
+
+def app_settings(options: OptionParser) -> dict[str, Any]:
+    """Los ajustes de tornado.web.Application que salen de las opciones comunes."""
+    return {
+        "debug": options.debug,
+        # Un frame mayor se rechaza antes de leerlo entero: cierre con 1009.
+        "websocket_max_message_size": options.max_message_size,
+        # Pings periódicos: si un portátil se duerme o pierde la wifi, su conexión
+        # no responde y se cierra, en lugar de quedarse «medio abierta» para siempre.
+        "websocket_ping_interval": options.ping_interval,
+        "websocket_ping_timeout": min(options.ping_timeout, options.ping_interval),
+    }
+
+
+def raise_open_file_limit() -> int | None:
+    """Sube el límite de archivos abiertos al máximo que permite el sistema.
+
+    Cada conexión ocupa un descriptor de archivo; el límite habitual (1024)
+    se queda corto para un aula grande o un benchmark. Devuelve el límite final,
+    o None donde no se puede consultar (Windows).
+    """
+    try:
+        import resource
+    except ImportError:
+        return None
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    # Donde el máximo es «infinito» (macOS), el sistema admite en realidad menos.
+    target = hard if hard != resource.RLIM_INFINITY else max(soft, 65_536)
+    if target > soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass  # Nos quedamos con el límite que había.
+    return soft
 
 
 def run(
@@ -58,7 +118,9 @@ def run(
     except OSError as error:
         raise SystemExit(_bind_error(options.port, error)) from None
     port = sockets[0].getsockname()[1]
-    print(banner(title, server_urls(url, port, options.address), client_file), flush=True)
+    capacity = connection_capacity(options.max_connections, raise_open_file_limit())
+    urls = server_urls(url, port, options.address)
+    print(banner(title, urls, client_file, capacity), flush=True)
     asyncio.run(_serve(app, hub, sockets))
 
 
@@ -100,7 +162,17 @@ def _bind_error(port: int, error: OSError) -> str:
     return f"Error: no se puede escuchar en el puerto {port}: {error.strerror or error}."
 
 
-def banner(title: str, urls: list[str], client_file: Path | None = None) -> str:
+def connection_capacity(max_connections: int, open_file_limit: int | None) -> int:
+    """Cuántas conexiones caben: las pedidas, si el sistema deja abrir tantos sockets."""
+    if open_file_limit is None:
+        return max_connections
+    # Unos pocos descriptores quedan para el propio proceso (archivos, registro...).
+    return max(1, min(max_connections, open_file_limit - RESERVED_FILES))
+
+
+def banner(
+    title: str, urls: list[str], client_file: Path | None = None, capacity: int | None = None
+) -> str:
     """El texto que el servidor imprime al arrancar: qué abrir y desde dónde."""
     local, *lan = urls
     lines = [title, "", f"  En este equipo:        {local}"]
@@ -115,5 +187,7 @@ def banner(title: str, urls: list[str], client_file: Path | None = None) -> str:
         ]
         if lan:
             lines.append("En otro equipo, escribe en «Servidor» una dirección de red de arriba.")
+    if capacity is not None:
+        lines += ["", f"Admite hasta {capacity} conexiones a la vez (--max-connections)."]
     lines += ["", "Pulsa Ctrl+C para detener el servidor."]
     return "\n".join(lines)

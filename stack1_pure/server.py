@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import tornado.web
 import tornado.websocket
 
 from common.hub import Hub
-from common.runner import parse_options, run
+from common.runner import app_settings, parse_options, run
 
 CLIENT_FILE = Path(__file__).with_name("cliente.html")
 
 
 class ChatSocket(tornado.websocket.WebSocketHandler):
     """Una conexión: lo que envía el navegador se reenvía a todos, tal cual."""
+
+    # Defensas: el límite de tamaño, los pings, el tope de conexiones, el de clientes
+    # lentos y el apagado limpio vienen de common/. El Stack 1 deja fuera a propósito
+    # el límite de frecuencia y la validación del texto (ver lección 7 y el Stack 2).
 
     def initialize(self, hub: Hub) -> None:
         self.hub = hub
@@ -39,15 +44,15 @@ class ChatSocket(tornado.websocket.WebSocketHandler):
         self.hub.remove(self)
 
 
-def make_app(hub: Hub, debug: bool = False) -> tornado.web.Application:
+def make_app(hub: Hub, **settings: Any) -> tornado.web.Application:
     """Crea la aplicación: un único WebSocket en «/»."""
-    return tornado.web.Application([(r"/", ChatSocket, {"hub": hub})], debug=debug)
+    return tornado.web.Application([(r"/", ChatSocket, {"hub": hub})], **settings)
 
 
 def main() -> None:
     options = parse_options(default_port=8765)
     hub = Hub()
-    app = make_app(hub, debug=options.debug)
+    app = make_app(hub, **app_settings(options))
     run(app, hub, options, "Stack 1 · WebSocket puro", "ws://{host}", client_file=CLIENT_FILE)
 
 

@@ -34,6 +34,10 @@ class ProtocolError(Exception):
         self.text = text
 
 
+# Respuesta a quien envía más deprisa de lo que permite --rate / --burst.
+TOO_FAST = ProtocolError("too_fast", "Vas demasiado rápido: espera un momento y vuelve a enviarlo.")
+
+
 def parse_chat_text(raw: str | bytes) -> str:
     """Valida un frame del cliente y devuelve el texto limpio, o lanza ProtocolError."""
     if isinstance(raw, bytes):

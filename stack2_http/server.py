@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import tornado.web
 import tornado.websocket
 from tornado.httputil import HTTPServerRequest
+from tornado.options import OptionParser
 
 from common.hub import Hub
-from common.runner import parse_options, run
+from common.limits import FloodGuard, FloodLimits, Verdict, localized_protocol
+from common.runner import app_settings, parse_options, run
 from stack2_http import protocol
 
 HERE = Path(__file__).resolve().parent
@@ -54,12 +58,20 @@ class StaticHandler(SecureHeadersMixin, tornado.web.StaticFileHandler):
 class ChatSocket(tornado.websocket.WebSocketHandler):
     """Una conexión: se identifica por IP:puerto y habla el protocolo JSON."""
 
-    def initialize(self, hub: Hub) -> None:
+    def initialize(self, hub: Hub, flood: FloodLimits, allowed_origins: frozenset[str]) -> None:
         self.hub = hub
         self.identity = client_identity(self.request)
+        self.flood = FloodGuard(flood)
+        self.allowed_origins = allowed_origins
 
-    # No redefinimos check_origin: la comprobación de Tornado solo deja abrir
-    # el WebSocket a páginas servidas por este mismo servidor (las demás, 403).
+    def check_origin(self, origin: str) -> bool:
+        # Tornado solo pregunta si la página viene de otro sitio. Por defecto la
+        # rechazamos (403): así una web ajena no puede usar tu navegador para
+        # entrar en el chat. --allowed-origins añade excepciones concretas.
+        return origin.lower().rstrip("/") in self.allowed_origins
+
+    def get_websocket_protocol(self) -> tornado.websocket.WebSocketProtocol | None:
+        return localized_protocol(self)  # El de Tornado, con motivos de cierre en español.
 
     def open(self) -> None:
         self.hub.add(self, name=self.identity)
@@ -67,7 +79,13 @@ class ChatSocket(tornado.websocket.WebSocketHandler):
         self.hub.broadcast(protocol.join(self.identity, self.hub.names), exclude=self)
 
     def on_message(self, message: str | bytes) -> None:
+        verdict = self.flood.check()
+        if verdict is Verdict.CLOSE:
+            self.close(1008, "Demasiados mensajes seguidos")  # 1008 = «policy violation»
+            return
         try:
+            if verdict is Verdict.DROP:
+                raise protocol.TOO_FAST
             text = protocol.parse_chat_text(message)
         except protocol.ProtocolError as problem:
             # Solo se entera quien lo envió; la conexión sigue abierta y útil.
@@ -80,25 +98,46 @@ class ChatSocket(tornado.websocket.WebSocketHandler):
             self.hub.broadcast(protocol.leave(self.identity, self.hub.names))
 
 
-def make_app(hub: Hub, debug: bool = False) -> tornado.web.Application:
+def make_app(
+    hub: Hub,
+    flood: FloodLimits = FloodLimits(),
+    allowed_origins: Iterable[str] = (),
+    **settings: Any,
+) -> tornado.web.Application:
     """Crea la aplicación: la página, sus archivos estáticos y el WebSocket, en un solo puerto."""
+    origins = frozenset(origin.lower().rstrip("/") for origin in allowed_origins)
+    socket_args = {"hub": hub, "flood": flood, "allowed_origins": origins}
     return tornado.web.Application(
         [
             (r"/", PageHandler),
             (r"/clientehttp\.html", PageHandler),
-            (r"/ws", ChatSocket, {"hub": hub}),
+            (r"/ws", ChatSocket, socket_args),
         ],
         template_path=str(HERE),
         static_path=str(HERE / "static"),
         static_handler_class=StaticHandler,
-        debug=debug,
+        **settings,
+    )
+
+
+def define_stack2_options(options: OptionParser) -> None:
+    """Opciones que solo tiene el Stack 2."""
+    options.define("rate", default=5.0, type=float, help="mensajes por segundo por conexión")
+    options.define("burst", default=10, type=int, help="mensajes seguidos admitidos de golpe")
+    options.define(
+        "allowed_origins",
+        default=[],
+        type=str,
+        multiple=True,
+        help="otros orígenes que pueden abrir el WebSocket, separados por comas",
     )
 
 
 def main() -> None:
-    options = parse_options(default_port=8000)
+    options = parse_options(default_port=8000, define=define_stack2_options)
     hub = Hub()
-    app = make_app(hub, debug=options.debug)
+    flood = FloodLimits(rate=options.rate, burst=options.burst)
+    app = make_app(hub, flood, options.allowed_origins, **app_settings(options))
     run(app, hub, options, "Stack 2 · HTTP + WebSocket", "http://{host}/")
 
 

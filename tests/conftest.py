@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -19,6 +20,24 @@ Connect = Callable[..., Awaitable[WebSocketClientConnection]]
 @pytest.fixture
 def hub() -> Hub:
     return Hub()
+
+
+@pytest.fixture
+def app_kwargs(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Los argumentos de make_app() que pide la marca ``@pytest.mark.settings(...)``."""
+    marker = request.node.get_closest_marker("settings")
+    return dict(marker.kwargs) if marker else {}
+
+
+@pytest.fixture
+def server_log() -> Iterator[list[logging.LogRecord]]:
+    """Los avisos y errores que registra el servidor durante la prueba."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(level=logging.WARNING)
+    handler.emit = records.append  # type: ignore[method-assign]
+    logging.getLogger().addHandler(handler)
+    yield records
+    logging.getLogger().removeHandler(handler)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 
 from tornado.websocket import WebSocketClientConnection
 
@@ -43,3 +44,9 @@ async def wait_closed(conn: WebSocketClientConnection) -> tuple[int | None, str 
     except asyncio.TimeoutError:
         raise AssertionError("El servidor no cerró la conexión") from None
     return conn.close_code, conn.close_reason
+
+
+def assert_no_tracebacks(records: list[logging.LogRecord]) -> None:
+    """El mal comportamiento de un cliente nunca debe acabar en un error del servidor."""
+    bad = [r for r in records if r.exc_info or r.levelno >= logging.ERROR]
+    assert not bad, "El servidor registró errores:\n" + "\n".join(r.getMessage() for r in bad)

@@ -1,0 +1,100 @@
+"""Defensas para un aula: límite de frecuencia y motivos de cierre en español."""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tornado.websocket import WebSocketHandler, WebSocketProtocol13
+
+# Motivos de cierre que ve el navegador (event.reason). Máximo 123 bytes cada uno.
+TOO_BIG_REASON = "Mensaje demasiado grande"
+PING_TIMEOUT_REASON = "Sin respuesta al ping: conexión perdida"
+
+
+class TokenBucket:
+    """Un cubo de fichas: cada acción gasta una y se recargan ``rate`` por segundo.
+
+    Con el cubo lleno caben ``burst`` acciones seguidas; después, solo ``rate``
+    por segundo. Así una persona que escribe rápido no nota nada y un script
+    que inunda el chat sí.
+    """
+
+    def __init__(
+        self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._clock = clock
+        self._tokens = float(burst)
+        self._last = clock()
+
+    def take(self) -> bool:
+        """Gasta una ficha si queda alguna; devuelve False si hay que esperar."""
+        now = self._clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+        self._last = now
+        if self._tokens >= 1:
+            self._tokens -= 1
+            return True
+        return False
+
+
+class Verdict(enum.Enum):
+    ACCEPT = "accept"  # Se difunde con normalidad.
+    DROP = "drop"  # Se descarta y se avisa a quien lo envió.
+    CLOSE = "close"  # Abuso sostenido: se cierra la conexión con 1008.
+
+
+@dataclass(frozen=True)
+class FloodLimits:
+    """Cuántos mensajes por segundo admite cada conexión."""
+
+    rate: float = 5.0  # Mensajes por segundo, de forma sostenida.
+    burst: int = 10  # Mensajes seguidos que se admiten de golpe.
+    strikes: int = 20  # Mensajes descartados tolerados antes de cerrar.
+
+
+class FloodGuard:
+    """Decide, mensaje a mensaje, si una conexión está inundando el chat."""
+
+    def __init__(self, limits: FloodLimits, clock: Callable[[], float] = time.monotonic) -> None:
+        self._messages = TokenBucket(limits.rate, limits.burst, clock)
+        # Los avisos también se agotan: quien sigue enviando a pesar de ellos
+        # acaba desconectado. Se recuperan despacio, a un aviso por segundo.
+        self._strikes = TokenBucket(1.0, limits.strikes, clock)
+
+    def check(self) -> Verdict:
+        if self._messages.take():
+            return Verdict.ACCEPT
+        return Verdict.DROP if self._strikes.take() else Verdict.CLOSE
+
+
+class _LocalizedProtocol(WebSocketProtocol13):
+    """El protocolo WebSocket de Tornado, con motivos de cierre en español."""
+
+    def close(self, code: int | None = None, reason: str | None = None) -> None:
+        if code == 1009:  # Tornado: "message too big"
+            reason = TOO_BIG_REASON
+        elif reason == "ping timed out":
+            # El cliente no contesta: no esperamos 5 s una respuesta al cierre
+            # que nunca llegará. Cerramos ya, y on_close avisa a los demás.
+            super().close(1001, PING_TIMEOUT_REASON)
+            self._abort()
+            return
+        super().close(code, reason)
+
+
+def localized_protocol(handler: WebSocketHandler) -> WebSocketProtocol13 | None:
+    """Sustituto de ``WebSocketHandler.get_websocket_protocol`` con cierres en español.
+
+    Se apoya en detalles internos de Tornado (la clase WebSocketProtocol13 y
+    los textos de sus cierres). Por eso vive aquí, sola, y una prueba
+    (tests/test_reliability.py) avisa si una versión nueva de Tornado la rompe.
+    """
+    protocol = WebSocketHandler.get_websocket_protocol(handler)
+    if protocol is None:
+        return None
+    return _LocalizedProtocol(handler, False, protocol.params)
