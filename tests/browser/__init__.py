@@ -1,0 +1,1 @@
+"""Pruebas de los dos clientes web en un Chromium real (Playwright)."""
