@@ -46,27 +46,9 @@ class RawClient:
         self.writer = writer
 
     @classmethod
-    async def connect(
-        cls, port: int, path: str = "/", receive_buffer: int | None = None
-    ) -> RawClient:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        if receive_buffer is not None:
-            # Un buffer de recepción mínimo hace que un cliente que no lee se note enseguida.
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
-        sock.setblocking(False)
-        await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", port))
-        reader, writer = await asyncio.open_connection(sock=sock, limit=2**24)
-        key = base64.b64encode(os.urandom(16)).decode()
-        writer.write(
-            (
-                f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                "Sec-WebSocket-Version: 13\r\n\r\n"
-            ).encode()
-        )
-        response = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
-        assert response.startswith(b"HTTP/1.1 101"), f"El handshake falló: {response!r}"
-        return cls(reader, writer)
+    async def connect(cls, port: int, path: str = "/") -> RawClient:
+        """Conecta y completa el handshake; lo que llegue después se lee con read_frame()."""
+        return await (await SleepingClient.connect(port, path)).wake()
 
     def send(self, opcode: int, payload: bytes, *, fin: bool = True, mask: bool = True) -> None:
         self.writer.write(encode_frame(opcode, payload, fin=fin, mask=mask))
@@ -110,3 +92,43 @@ class RawClient:
         # Si al otro lado ya lo habían cerrado, mejor: es lo que buscábamos.
         with contextlib.suppress(OSError):
             await self.writer.wait_closed()
+
+
+class SleepingClient:
+    """Completa el handshake y después no lee nada: ni un byte, nunca.
+
+    Es un portátil con la pestaña abierta y la tapa cerrada. Su buffer de
+    recepción es mínimo, para que el servidor note enseguida que no lee.
+    """
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+
+    @classmethod
+    async def connect(cls, port: int, path: str = "/") -> SleepingClient:
+        loop = asyncio.get_running_loop()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.setblocking(False)
+        await loop.sock_connect(sock, ("127.0.0.1", port))
+        key = base64.b64encode(os.urandom(16)).decode()
+        request = (
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n"
+        )
+        await loop.sock_sendall(sock, request.encode())
+        response = b""
+        while not response.endswith(b"\r\n\r\n"):
+            # Byte a byte: no queremos leer ni uno de los frames que vengan detrás.
+            byte = await asyncio.wait_for(loop.sock_recv(sock, 1), 5)
+            if not byte:
+                break
+            response += byte
+        assert response.startswith(b"HTTP/1.1 101"), f"El handshake falló: {response!r}"
+        return cls(sock)
+
+    async def wake(self) -> RawClient:
+        """Se despierta: a partir de ahora lee como un cliente normal."""
+        reader, writer = await asyncio.open_connection(sock=self.sock, limit=2**24)
+        return RawClient(reader, writer)

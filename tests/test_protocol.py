@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stack2_http import protocol
 
@@ -70,3 +73,45 @@ def test_the_message_event_names_its_sender_in_from() -> None:
 
 def test_events_keep_non_ascii_text_readable() -> None:
     assert "ñandú" in protocol.message("a:1", "ñandú")
+
+
+# --- Propiedades: cualquier entrada da un texto válido o un error claro, nunca una excepción.
+
+
+@given(st.one_of(st.text(), st.binary()))
+@settings(max_examples=300, deadline=None)
+def test_any_frame_yields_clean_text_or_a_protocol_error(raw) -> None:
+    try:
+        text = protocol.parse_chat_text(raw)
+    except protocol.ProtocolError as problem:
+        assert problem.code and problem.text.endswith(".")
+    else:
+        assert text and text == text.strip()
+        assert len(text) <= protocol.MAX_TEXT_LENGTH
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    max_leaves=10,
+)
+
+
+@given(st.dictionaries(st.sampled_from(["type", "text", "extra"]), json_values))
+@settings(max_examples=300, deadline=None)
+def test_any_json_object_yields_clean_text_or_a_protocol_error(event) -> None:
+    try:
+        text = protocol.parse_chat_text(json.dumps(event))
+    except protocol.ProtocolError:
+        return
+    assert event["type"] == "message"
+    assert all(ch in "\n\t" or unicodedata.category(ch) != "Cc" for ch in text)
+
+
+@given(st.text(min_size=1, max_size=protocol.MAX_TEXT_LENGTH))
+@settings(max_examples=200, deadline=None)
+def test_any_printable_text_survives_the_round_trip(text) -> None:
+    raw = json.dumps({"type": "message", "text": text})
+    cleaned = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc").strip()
+    if cleaned:
+        assert protocol.parse_chat_text(raw) == cleaned

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import sys
 
@@ -11,6 +12,7 @@ from tornado.websocket import websocket_connect
 from common.hub import Hub
 from stack1_pure.server import make_app
 from tests.helpers import assert_no_tracebacks, receive, wait_closed
+from tests.rawws import SleepingClient
 
 
 @pytest.fixture
@@ -75,3 +77,42 @@ async def test_a_thousand_connect_disconnect_cycles_leave_no_trace(ws_base, hub)
     assert len(hub) == 0, f"Quedaron {len(hub)} conexiones en el hub"
     growth = rss_kib() - baseline
     assert growth < 2048, f"La memoria creció {growth} KiB en 1000 ciclos: ¿una fuga?"
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_a_client_that_never_reads_is_closed_while_fifty_others_get_everything(
+    connect, ws_base, http_port, hub, server_log
+) -> None:
+    hub.max_pending_bytes = 64 * 1024
+    # Un cliente hecho a mano que completa el handshake y nunca lee nada más.
+    sleeper = await SleepingClient.connect(http_port)
+    readers = [await connect(ws_base) for _ in range(50)]
+    inboxes: list[list[str]] = [[] for _ in readers]
+    arrived = asyncio.Event()
+
+    async def keep_reading(conn, inbox: list[str]) -> None:
+        while (message := await conn.read_message()) is not None:
+            inbox.append(message)
+            arrived.set()
+
+    tasks = [asyncio.ensure_future(keep_reading(c, i)) for c, i in zip(readers, inboxes)]
+    payload = "x" * 15_000
+    sent = 400  # 6 MB hacia el dormido: más de lo que caben en los buffers del sistema.
+    for n in range(sent):
+        await readers[0].write_message(f"{n:04} {payload}")
+        # Cada mensaje llega a los 50 antes de enviar el siguiente: nadie espera al dormido.
+        while min(len(inbox) for inbox in inboxes) <= n:
+            arrived.clear()
+            await asyncio.wait_for(arrived.wait(), 5)
+    for inbox in inboxes:
+        assert [m[:4] for m in inbox] == [f"{n:04}" for n in range(sent)]
+
+    awake = await sleeper.wake()
+    code, reason = await awake.read_close(timeout=10)
+    assert code == 1008, f"El cliente dormido debía cerrarse con 1008, no con {code}"
+    assert "no lee" in reason
+    await awake.close()
+    for reader in readers:
+        reader.close()
+    await asyncio.wait_for(asyncio.gather(*tasks), 5)
+    assert_no_tracebacks(server_log)
