@@ -35,24 +35,28 @@ def client_identity(request: HTTPServerRequest) -> str:
     return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
 
 
-class SecureHeadersMixin:
-    """Cabeceras de seguridad comunes a todas las respuestas HTTP."""
-
-    def set_default_headers(self) -> None:
-        self.set_header("X-Content-Type-Options", "nosniff")  # type: ignore[attr-defined]
-        self.set_header("Referrer-Policy", "no-referrer")  # type: ignore[attr-defined]
+def add_security_headers(handler: tornado.web.RequestHandler) -> None:
+    """Cabeceras comunes a todas las respuestas HTTP de este servidor."""
+    handler.set_header("X-Content-Type-Options", "nosniff")  # El tipo es el que decimos.
+    handler.set_header("Referrer-Policy", "no-referrer")
 
 
-class PageHandler(SecureHeadersMixin, tornado.web.RequestHandler):
+class PageHandler(tornado.web.RequestHandler):
     """Sirve la página del chat (clientehttp.html)."""
 
-    def get(self) -> None:
+    def set_default_headers(self) -> None:
+        add_security_headers(self)
         self.set_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+
+    def get(self) -> None:
         self.render("clientehttp.html")
 
 
-class StaticHandler(SecureHeadersMixin, tornado.web.StaticFileHandler):
+class StaticHandler(tornado.web.StaticFileHandler):
     """Sirve /static/ (CSS, JavaScript, icono) con las mismas cabeceras."""
+
+    def set_default_headers(self) -> None:
+        add_security_headers(self)
 
 
 class ChatSocket(tornado.websocket.WebSocketHandler):
