@@ -69,10 +69,12 @@ class ChatSocket(tornado.websocket.WebSocketHandler):
         self.allowed_origins = allowed_origins
 
     def check_origin(self, origin: str) -> bool:
-        # Tornado solo pregunta si la página viene de otro sitio. Por defecto la
-        # rechazamos (403): así una web ajena no puede usar tu navegador para
-        # entrar en el chat. --allowed-origins añade excepciones concretas.
-        return origin.lower().rstrip("/") in self.allowed_origins
+        # Por defecto solo se aceptan páginas de este mismo servidor (la comprobación
+        # de Tornado); las demás reciben 403, y así una web ajena no puede usar tu
+        # navegador para entrar en el chat. --allowed-origins añade excepciones.
+        if origin.lower().rstrip("/") in self.allowed_origins:
+            return True
+        return super().check_origin(origin)
 
     def get_websocket_protocol(self) -> tornado.websocket.WebSocketProtocol | None:
         return localized_protocol(self)  # El de Tornado, con motivos de cierre en español.

@@ -29,7 +29,9 @@ async def test_every_client_sees_every_message_once_in_the_same_order(connect, w
     sent = [f"Cliente{i % 3}: mensaje {i}" for i in range(30)]
     for i, text in enumerate(sent):
         clients[i % 3].write_message(text)  # Una ráfaga, sin esperar respuesta.
-    received = [[await receive(client) for _ in sent] for client in clients]
+    received = []
+    for client in clients:
+        received.append([await receive(client) for _ in sent])
     assert received[0] == received[1] == received[2], "Cada cliente vio un orden distinto"
     assert sorted(received[0]) == sorted(sent), "Faltan o sobran mensajes"
     for i in range(3):  # Lo que envió un mismo cliente llega en el orden en que lo envió.

@@ -153,7 +153,9 @@ async def test_every_client_sees_the_same_order(connect, ws_url) -> None:
             await receive(client)
     for i in range(15):
         clients[i % 3].write_message(chat(f"m{i}"))
-    seen = [[(await receive_event(c, "message"))["text"] for _ in range(15)] for c in clients]
+    seen = []
+    for client in clients:
+        seen.append([(await receive_event(client, "message"))["text"] for _ in range(15)])
     assert seen[0] == seen[1] == seen[2]
     assert sorted(seen[0]) == sorted(f"m{i}" for i in range(15))
 
