@@ -1,0 +1,49 @@
+"""Lección 2 · Una variante del Stack 1: el remitente no recibe su propio mensaje.
+
+Además, quien escribe «/cuantos» recibe (solo él) cuántas personas hay conectadas.
+Arráncalo con «python lessons/02_servidor_minimo/solucion/sin_eco.py».
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tornado.web
+
+from common.hub import Hub
+from common.runner import app_settings, parse_options, run
+from stack1_pure.server import ChatSocket
+from stack1_pure.server import make_app as make_stack_app
+
+
+class ChatSinEco(ChatSocket):
+    """El ChatSocket del Stack 1, con dos cambios en on_message."""
+
+    def on_message(self, message: str | bytes) -> None:
+        if message == "/cuantos":
+            self.hub.send(self, f"Conectados: {len(self.hub)}")
+        elif isinstance(message, str):
+            self.hub.broadcast(message, exclude=self)
+        else:
+            super().on_message(message)  # Los frames binarios, como en el Stack 1.
+
+
+def make_app(hub: Hub, **settings: Any) -> tornado.web.Application:
+    """La aplicación del Stack 1, con ChatSinEco en lugar de ChatSocket."""
+    app = make_stack_app(hub, **settings)
+    for rule in app.wildcard_router.rules:
+        if rule.target is ChatSocket:
+            rule.target = ChatSinEco  # Solo cambia la clase.
+    return app
+
+
+if __name__ == "__main__":
+    options = parse_options(default_port=8765)
+    hub = Hub()
+    run(
+        make_app(hub, **app_settings(options)),
+        hub,
+        options,
+        "Lección 2 · Chat sin eco",
+        "ws://{host}",
+    )

@@ -1,0 +1,61 @@
+"""Lección 3 · Un check_origin estrecho para el Stack 1.
+
+Acepta la página abierta desde el disco (Origin: null) y, además, la misma página servida
+en este equipo con «python -m http.server» (http://localhost:PUERTO o http://127.0.0.1:PUERTO).
+Nada más. Arráncalo con «python lessons/03_cliente_file/ejercicio/origen.py» y comprueba
+tu trabajo con «python -m pytest lessons/03_cliente_file».
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import tornado.web
+
+from common.hub import Hub
+from common.runner import app_settings, parse_options, run
+from stack1_pure.server import ChatSocket
+from stack1_pure.server import make_app as make_stack_app
+
+EQUIPOS_LOCALES = {"localhost", "127.0.0.1"}
+
+
+def origen_aceptado(origin: str) -> bool:
+    """True si una página con este «Origin» puede abrir el WebSocket."""
+    if origin == "null":
+        return True  # cliente.html abierto con doble clic (file://).
+    partes = urlsplit(origin)
+    # TODO: acepta también las páginas de este equipo: el esquema (partes.scheme) debe ser
+    # «http» y el nombre del equipo (partes.hostname), uno de EQUIPOS_LOCALES.
+    # Compara el nombre entero: «http://localhost.ejemplo.com» NO es este equipo.
+    print("Origen rechazado:", partes.geturl())
+    return False
+
+
+class ChatSocketLocal(ChatSocket):
+    """El ChatSocket del Stack 1 con la comprobación de origen de arriba."""
+
+    def check_origin(self, origin: str) -> bool:
+        return origen_aceptado(origin)
+
+
+def make_app(hub: Hub, **settings: Any) -> tornado.web.Application:
+    """La aplicación del Stack 1, con ChatSocketLocal en lugar de ChatSocket."""
+    app = make_stack_app(hub, **settings)
+    for rule in app.wildcard_router.rules:
+        if rule.target is ChatSocket:
+            rule.target = ChatSocketLocal  # Solo cambia la clase.
+    return app
+
+
+if __name__ == "__main__":
+    options = parse_options(default_port=8765)
+    hub = Hub()
+    run(
+        make_app(hub, **app_settings(options)),
+        hub,
+        options,
+        "Lección 3 · Stack 1 con origen local",
+        "ws://{host}",
+    )

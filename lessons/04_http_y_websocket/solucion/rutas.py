@@ -1,0 +1,62 @@
+"""Lección 4 · Dos rutas HTTP nuevas en la misma aplicación que el chat del Stack 2.
+
+* GET /salud  → {"estado": "ok", "conectados": N}: lo que consultaría un monitor.
+* GET /espera → tarda un segundo en responder, pero sin bloquear el chat.
+
+Arráncalo con «python lessons/04_http_y_websocket/solucion/rutas.py».
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import tornado.web
+
+from common.hub import Hub
+from common.runner import app_settings, parse_options, run
+from stack2_http.server import make_app as make_chat_app
+
+ESPERA_SEGUNDOS = 1.0
+
+
+class SaludHandler(tornado.web.RequestHandler):
+    """GET /salud: el servidor responde y dice cuántas conexiones tiene."""
+
+    def initialize(self, hub: Hub) -> None:
+        self.hub = hub
+
+    def get(self) -> None:
+        # Un dict se envía como JSON (Content-Type: application/json).
+        self.write({"estado": "ok", "conectados": len(self.hub)})
+
+
+class EsperaHandler(tornado.web.RequestHandler):
+    """GET /espera: simula una tarea lenta (una consulta a otro servidor, p. ej.)."""
+
+    async def get(self) -> None:
+        # await cede el loop: mientras esperamos, el chat sigue atendiendo a todos.
+        await asyncio.sleep(ESPERA_SEGUNDOS)
+        self.write({"espera": ESPERA_SEGUNDOS})
+
+
+def make_app(hub: Hub, **settings: Any) -> tornado.web.Application:
+    """La aplicación del Stack 2, con las dos rutas nuevas en el mismo puerto."""
+    app = make_chat_app(hub, **settings)
+    app.add_handlers(
+        r".*",
+        [(r"/salud", SaludHandler, {"hub": hub}), (r"/espera", EsperaHandler)],
+    )
+    return app
+
+
+if __name__ == "__main__":
+    options = parse_options(default_port=8000)
+    hub = Hub()
+    run(
+        make_app(hub, **app_settings(options)),
+        hub,
+        options,
+        "Lección 4 · Stack 2 con /salud",
+        "http://{host}/",
+    )

@@ -1,0 +1,67 @@
+"""Lección 6 · Un evento nuevo en el protocolo del Stack 2: «typing» (está escribiendo).
+
+El cliente envía    {"type": "typing"}
+Los DEMÁS reciben   {"type": "typing", "who": "IP:puerto"}
+
+Arráncalo con «python lessons/06_protocolo_json/ejercicio/escribiendo.py», prueba con
+«python -m websockets ws://localhost:8000/ws» y comprueba tu trabajo con
+«python -m pytest lessons/06_protocolo_json».
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import tornado.web
+
+from common.hub import Hub
+from common.runner import app_settings, parse_options, run
+from stack2_http.server import ChatSocket
+from stack2_http.server import make_app as make_stack_app
+
+
+def es_escribiendo(raw: str | bytes) -> bool:
+    """True si el frame es un objeto JSON con "type": "typing"."""
+    if isinstance(raw, bytes):
+        return False
+    # TODO: decodifica «raw» con json.loads. Si no es JSON válido (ValueError), devuelve
+    # False: ChatSocket.on_message ya responde con un evento «error».
+    # Devuelve True solo si es un dict y su "type" es "typing".
+    return False
+
+
+def escribiendo(who: str) -> str:
+    """El evento que reciben los demás."""
+    return json.dumps({"type": "typing", "who": who}, ensure_ascii=False)
+
+
+class ChatConEscribiendo(ChatSocket):
+    """El ChatSocket del Stack 2, que además entiende «typing»."""
+
+    def on_message(self, message: str | bytes) -> None:
+        if es_escribiendo(message):
+            # TODO: envía escribiendo(self.identity) a todos MENOS a quien escribe.
+            return
+        super().on_message(message)  # Todo lo demás, como en el Stack 2.
+
+
+def make_app(hub: Hub, **settings: Any) -> tornado.web.Application:
+    """La aplicación del Stack 2, con ChatConEscribiendo en lugar de ChatSocket."""
+    app = make_stack_app(hub, **settings)
+    for rule in app.wildcard_router.rules:
+        if rule.target is ChatSocket:
+            rule.target = ChatConEscribiendo  # Solo cambia la clase.
+    return app
+
+
+if __name__ == "__main__":
+    options = parse_options(default_port=8000)
+    hub = Hub()
+    run(
+        make_app(hub, **app_settings(options)),
+        hub,
+        options,
+        "Lección 6 · Protocolo con «typing»",
+        "ws://{host}/ws",
+    )

@@ -1,0 +1,67 @@
+"""Lección 6 · Un evento nuevo en el protocolo del Stack 2: «typing» (está escribiendo).
+
+El cliente envía    {"type": "typing"}
+Los DEMÁS reciben   {"type": "typing", "who": "IP:puerto"}
+
+Arráncalo con «python lessons/06_protocolo_json/solucion/escribiendo.py» y prueba con
+«python -m websockets ws://localhost:8000/ws».
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import tornado.web
+
+from common.hub import Hub
+from common.runner import app_settings, parse_options, run
+from stack2_http.server import ChatSocket
+from stack2_http.server import make_app as make_stack_app
+
+
+def es_escribiendo(raw: str | bytes) -> bool:
+    """True si el frame es un objeto JSON con "type": "typing"."""
+    if isinstance(raw, bytes):
+        return False
+    try:
+        evento = json.loads(raw)
+    except ValueError:
+        return False  # No es JSON: ChatSocket.on_message responderá con un error.
+    return isinstance(evento, dict) and evento.get("type") == "typing"
+
+
+def escribiendo(who: str) -> str:
+    """El evento que reciben los demás."""
+    return json.dumps({"type": "typing", "who": who}, ensure_ascii=False)
+
+
+class ChatConEscribiendo(ChatSocket):
+    """El ChatSocket del Stack 2, que además entiende «typing»."""
+
+    def on_message(self, message: str | bytes) -> None:
+        if es_escribiendo(message):
+            self.hub.broadcast(escribiendo(self.identity), exclude=self)
+            return
+        super().on_message(message)  # Todo lo demás, como en el Stack 2.
+
+
+def make_app(hub: Hub, **settings: Any) -> tornado.web.Application:
+    """La aplicación del Stack 2, con ChatConEscribiendo en lugar de ChatSocket."""
+    app = make_stack_app(hub, **settings)
+    for rule in app.wildcard_router.rules:
+        if rule.target is ChatSocket:
+            rule.target = ChatConEscribiendo  # Solo cambia la clase.
+    return app
+
+
+if __name__ == "__main__":
+    options = parse_options(default_port=8000)
+    hub = Hub()
+    run(
+        make_app(hub, **app_settings(options)),
+        hub,
+        options,
+        "Lección 6 · Protocolo con «typing»",
+        "ws://{host}/ws",
+    )

@@ -1,0 +1,83 @@
+"""Ayudas de las comprobaciones: cargar el archivo del estudiante y leer con esperas acotadas.
+
+Cada lección tiene una carpeta ``ejercicio/`` (la tuya) y otra ``solucion/`` (la de
+referencia). Las comprobaciones cargan ``ejercicio/`` salvo que la variable de entorno
+``EJERCICIO`` diga otra cosa: ``EJERCICIO=solucion python -m pytest lessons/01_que_es_websocket``
+comprueba la solución. Así la integración continua demuestra que cada comprobación
+pasa con la solución y falla con el archivo sin tocar.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from tornado.websocket import WebSocketClientConnection
+
+CARPETAS = ("ejercicio", "solucion")
+
+# Ninguna comprobación espera más que esto a un mensaje.
+ESPERA = 2.0
+
+
+def carpeta() -> str:
+    """La carpeta que se comprueba: «ejercicio» (por defecto) o «solucion»."""
+    nombre = os.environ.get("EJERCICIO", "ejercicio")
+    if nombre not in CARPETAS:
+        raise SystemExit(f"EJERCICIO debe ser «ejercicio» o «solucion», no {nombre!r}.")
+    return nombre
+
+
+def cargar(archivo_de_prueba: str, nombre: str) -> ModuleType:
+    """Importa ``<lección>/<carpeta>/<nombre>.py`` desde la ruta del archivo de prueba."""
+    leccion = Path(archivo_de_prueba).resolve().parent
+    ruta = leccion / carpeta() / f"{nombre}.py"
+    modulo = f"leccion{leccion.name[:2]}_{carpeta()}_{nombre}"
+    if modulo in sys.modules:
+        return sys.modules[modulo]
+    spec = importlib.util.spec_from_file_location(modulo, ruta)
+    assert spec is not None and spec.loader is not None, f"No se encuentra {ruta}"
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[modulo] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+async def recibir(conn: WebSocketClientConnection, espera: float = ESPERA) -> str:
+    """El siguiente mensaje de texto, o un fallo claro si no llega o se cierra."""
+    try:
+        mensaje = await asyncio.wait_for(conn.read_message(), espera)
+    except asyncio.TimeoutError:
+        raise AssertionError(f"No llegó ningún mensaje en {espera} s.") from None
+    if mensaje is None:
+        raise AssertionError(f"El servidor cerró la conexión (código {conn.close_code}).")
+    assert isinstance(mensaje, str), f"Se esperaba texto y llegó {mensaje!r}."
+    return mensaje
+
+
+async def recibir_evento(conn: WebSocketClientConnection, tipo: str | None = None) -> dict:
+    """El siguiente evento JSON; si se indica ``tipo``, comprueba que sea de ese tipo."""
+    evento = json.loads(await recibir(conn))
+    if tipo is not None:
+        assert evento.get("type") == tipo, f"Se esperaba un evento {tipo!r} y llegó {evento}."
+    return evento
+
+
+async def nada_en(conn: WebSocketClientConnection, espera: float = 0.2) -> None:
+    """Comprueba que no llega ningún mensaje en ``espera`` segundos."""
+    try:
+        mensaje = await asyncio.wait_for(conn.read_message(), espera)
+    except asyncio.TimeoutError:
+        return
+    raise AssertionError(f"No debía llegar nada y llegó {mensaje!r}.")
+
+
+def identidad_de(conn: WebSocketClientConnection) -> str:
+    """«IP:puerto» del lado del cliente: lo que el servidor ve de esta conexión."""
+    ip, puerto = conn.protocol.stream.socket.getsockname()[:2]
+    return f"{ip}:{puerto}"
