@@ -7,7 +7,6 @@ del README salgan exactamente de lo mismo que se prueba.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -54,7 +53,9 @@ WAIT_MS = 5000
 
 def missing_browser_reason() -> str | None:
     """Por qué no pueden correr las pruebas de navegador aquí, o None si pueden."""
-    if importlib.util.find_spec("playwright") is None:
+    try:
+        import playwright.async_api  # noqa: F401
+    except ImportError:
         return (
             "Pruebas de navegador desactivadas: falta Playwright; "
             "actívalas con «pip install -r requirements-dev.txt»."

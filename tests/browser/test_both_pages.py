@@ -4,12 +4,12 @@ teclado, lectores de pantalla y móvil. Cada prueba corre una vez por stack."""
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import expect
 
 from tests.browser.a11y import FOCUS_INDICATOR, TEXT_CONTRAST_PROBLEMS, UNLABELLED_CONTROLS
 from tests.browser.clients import (
     Stack1,
     Stack2,
+    expect,
     message_box,
     message_log,
     say,

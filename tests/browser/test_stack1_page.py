@@ -6,9 +6,8 @@ import socket
 from collections.abc import Iterator
 
 import pytest
-from playwright.async_api import expect
 
-from tests.browser.clients import Stack1, message_box, message_log, say, status
+from tests.browser.clients import Stack1, expect, message_box, message_log, say, status
 
 pytestmark = pytest.mark.gen_test(timeout=20)
 

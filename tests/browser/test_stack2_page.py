@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import pytest
-from playwright.async_api import expect
 
-from tests.browser.clients import IDENTITY, Stack2, message_log, say, status
+from tests.browser.clients import IDENTITY, Stack2, expect, message_log, say, status
 
 pytestmark = pytest.mark.gen_test(timeout=20)
 
 # Observadores que las pruebas instalan en la página antes de que cargue chat.js.
 # No cambian lo que hace la página: solo anotan.
+# Cada WebSocket que crea la página, y cuándo se abrió y se cerró (reloj de la página).
 COUNT_SOCKETS = """
 window.__sockets = [];
+window.__created = [];
+window.__closed = [];
 window.WebSocket = class extends window.WebSocket {
-  constructor(...args) { super(...args); window.__sockets.push(this); }
+  constructor(...args) {
+    super(...args);
+    window.__sockets.push(this);
+    window.__created.push(performance.now());
+    this.addEventListener("close", () => window.__closed.push(performance.now()));
+  }
 };
 """
 LIVE_SOCKETS = "() => window.__sockets.filter((s) => s.readyState <= WebSocket.OPEN).length"
@@ -158,23 +162,20 @@ async def test_when_the_server_returns_the_pages_reconnect_by_themselves_and_cha
 
 
 async def test_while_the_server_is_down_retries_are_spaced_out_and_grow(stack2) -> None:
-    watched = await stack2.open()
-    attempts: list[float] = []
-    watched.page.on("websocket", lambda _: attempts.append(time.monotonic()))
-    stopped = time.monotonic()
+    watched = await stack2.open(init_scripts=[COUNT_SOCKETS])
     await stack2.server.stop()
-
-    # Tres intentos fallidos tardan al menos 0,25 + 0,5 + 1 s; en un bucle sin
-    # espera serían cientos en ese tiempo.
-    async def three_attempts() -> None:
-        while len(attempts) < 3:
-            await asyncio.sleep(0.05)
-
-    await asyncio.wait_for(three_attempts(), timeout=6)
-    gaps = [b - a for a, b in zip([stopped, *attempts], attempts)]
-    assert gaps[0] >= 0.2, f"El primer reintento no esperó: {gaps}"
-    assert gaps[1] > gaps[0] * 0.9 and gaps[2] > gaps[1] * 0.9, f"Las esperas no crecen: {gaps}"
-    assert len(attempts) == 3, f"Demasiados intentos: {len(attempts)} en {gaps}"
+    # El socket inicial más tres reintentos fallidos: al menos 0,25 + 0,5 + 1 s.
+    # Un bucle sin espera haría cientos de intentos en ese tiempo.
+    await watched.page.wait_for_function("() => window.__created.length >= 4", timeout=8000)
+    created, closed = await watched.page.evaluate("[window.__created, window.__closed]")
+    # Cuánto esperó la página desde que se cerró cada socket hasta abrir el siguiente.
+    waits = [round(opened - close) for close, opened in zip(closed, created[1:4])]
+    for attempt, (waited, minimum) in enumerate(zip(waits, [250, 500, 1000]), start=1):
+        assert waited >= minimum, (
+            f"El reintento {attempt} llegó a los {waited} ms del cierre; debía esperar "
+            f"al menos {minimum} ms (todas las esperas: {waits})"
+        )
+    assert len(created) == 4, f"Demasiados intentos: {len(created) - 1} reintentos en {waits}"
 
 
 async def test_retry_delays_double_up_to_15_seconds_with_random_jitter(stack2) -> None:
