@@ -1,12 +1,13 @@
-"""El camino rápido del hub: cada mensaje se convierte en frame una sola vez, y todos
-los frames de una vuelta del event loop salen en una sola escritura por cliente.
+"""El camino rápido del hub: cada mensaje se convierte en frame una sola vez, y los
+frames de una misma vuelta del event loop salen juntos, en una escritura por cliente.
 
 El camino simple (``conn.write_message(m)`` para cada cliente) repite por cada
 conexión el mismo trabajo: pasar el texto a UTF-8, montar la cabecera del frame,
 crear un Future y una tarea, y hacer una llamada al sistema. Aquí ese trabajo se
-hace una vez por mensaje, y la llamada al sistema una vez por cliente y vuelta
-del loop, no una por mensaje. No se añade espera: lo acumulado sale en cuanto el
-loop termina lo que estaba haciendo (``call_soon``), nunca con un temporizador.
+hace una vez por mensaje. Además, el primer mensaje de cada vuelta del loop sale
+en el acto, y los que llegan detrás en esa misma vuelta (una ráfaga) se juntan y
+salen en una sola llamada al sistema por cliente en cuanto el loop termina lo que
+estaba haciendo (``call_soon``). Nunca se espera a un temporizador.
 
 Todo lo que depende de detalles internos de Tornado vive en ``tornado_stream()``.
 """
@@ -48,14 +49,21 @@ def tornado_stream(conn: object) -> IOStream | None:
 
     Es la ÚNICA función que toca detalles no documentados de Tornado:
     ``handler.ws_connection``, la clase ``WebSocketProtocol13`` y sus atributos
-    ``stream``, ``mask_outgoing`` y ``_compressor``. Si una versión nueva de
+    ``stream``, ``mask_outgoing``, ``_compressor`` y ``_write_frame``. Si una versión nueva de
     Tornado los cambia, devuelve None (el chat sigue funcionando, más despacio)
     y tests/test_hub_fast.py falla para avisar.
     """
     if not isinstance(conn, WebSocketHandler):
         return None
     protocol = conn.ws_connection
-    if type(protocol) is not WebSocketProtocol13:
+    if not isinstance(protocol, WebSocketProtocol13):
+        return None
+    # Una subclase puede cambiar el cierre (como common/limits.py), pero no la
+    # forma de escribir frames: si la cambia, respetamos su camino.
+    if any(
+        getattr(type(protocol), name, None) is not getattr(WebSocketProtocol13, name, None)
+        for name in ("write_message", "_write_frame")
+    ):
         return None
     # Si falta el atributo, suponemos lo prudente: que hay compresión.
     if protocol.mask_outgoing or getattr(protocol, "_compressor", True) is not None:
@@ -89,7 +97,8 @@ class Outbox:
         self._pending: dict[Any, int] = {}
         self._frames: list[bytes] = []
         self._own: dict[Any, list[bytes]] = {}
-        self._flush_scheduled = False
+        # True desde el primer envío de una vuelta del loop hasta el flush del final.
+        self._batching = False
 
     def __contains__(self, conn: object) -> bool:
         return conn in self._streams
@@ -107,55 +116,77 @@ class Outbox:
         if self._frames:
             # Llega a mitad de vuelta: no debe recibir lo que se envió antes de entrar.
             self._own[conn] = []
+        _write_queued_first(conn, self.flush_one)
         return True
 
     def discard(self, conn: Any) -> None:
         """Saca ``conn`` del camino rápido; lo que ya tenía en cola sale ahora."""
+        if conn not in self._streams:
+            return
+        self.flush_one(conn)
+        del self._streams[conn]
+        self._pending.pop(conn, None)
+        self._own.pop(conn, None)
+        # Quitamos las envolturas de _write_queued_first: close y write_message
+        # vuelven a ser los métodos normales del handler.
+        vars(conn).pop("close", None)
+        vars(conn).pop("write_message", None)
+
+    def flush_one(self, conn: Any) -> None:
+        """Escribe ya lo que ``conn`` tiene en cola, sin esperar al resto."""
         stream = self._streams.get(conn)
         if stream is None:
             return
         own = self._own.get(conn)
         data = b"".join(self._frames if own is None else own)
+        self._own[conn] = []  # Ya no le queda nada pendiente de esta vuelta.
         if data and is_open(conn):
             self._write(conn, stream, data)
-        del self._streams[conn]
-        self._pending.pop(conn, None)
-        self._own.pop(conn, None)
 
     def broadcast(self, message: str, exclude: Any = None) -> None:
-        """Encola el frame para todos (menos ``exclude``): se codifica una sola vez."""
+        """Envía el frame a todos (menos ``exclude``): se codifica una sola vez."""
         frame = text_frame(message)
+        if not self._batching:
+            # Lo primero de esta vuelta sale en el acto: aún no hay nada que juntar.
+            self._start_batch()
+            for conn, stream in list(self._streams.items()):
+                if conn is not exclude and conn in self._streams and is_open(conn):
+                    self._write(conn, stream, frame)
+            return
+        # Lo que llega detrás, en la misma vuelta, espera junto al final de la vuelta.
         if exclude in self._streams and exclude not in self._own:
             self._own[exclude] = list(self._frames)  # Lo de antes sí; este, no.
         for conn, frames in self._own.items():
             if conn is not exclude:
                 frames.append(frame)
         self._frames.append(frame)
-        self._schedule_flush()
 
     def send(self, conn: Any, message: str) -> None:
-        """Encola un frame para una sola conexión, detrás de lo que ya tenga en cola."""
+        """Envía un frame a una sola conexión, detrás de lo que ya tenga en cola."""
+        frame = text_frame(message)
+        if not self._batching:
+            self._start_batch()
+            if is_open(conn):
+                self._write(conn, self._streams[conn], frame)
+            return
         own = self._own.get(conn)
         if own is None:
             own = self._own[conn] = list(self._frames)
-        own.append(text_frame(message))
-        self._schedule_flush()
+        own.append(frame)
 
-    def _schedule_flush(self) -> None:
-        if self._flush_scheduled:
-            return
+    def _start_batch(self) -> None:
+        """A partir de ahora y hasta el final de esta vuelta del loop, se agrupa."""
         try:
             loop = asyncio.get_running_loop()
-        except RuntimeError:  # Sin loop (no debería pasar con conexiones reales).
-            self.flush()
+        except RuntimeError:  # Sin loop (no pasa con conexiones reales): nada que agrupar.
             return
-        self._flush_scheduled = True
+        self._batching = True
         # call_soon: en cuanto el loop acabe lo que tiene entre manos, sin temporizador.
         loop.call_soon(self.flush)
 
     def flush(self) -> None:
         """Escribe lo acumulado: un ``bytes`` y una escritura por conexión."""
-        self._flush_scheduled = False
+        self._batching = False
         frames, own = self._frames, self._own
         if not frames and not own:
             return
@@ -171,6 +202,7 @@ class Outbox:
             # Tornado aún guarda bytes de antes: los nuevos van detrás, para no
             # desordenar nada, y cuentan para el límite de cliente lento.
             if self._pending[conn] + len(data) > self.max_pending_bytes:
+                self._own[conn] = []  # Lo que tuviera en cola ya no se le envía.
                 self._too_slow(conn)
                 return
             rest = memoryview(data)
@@ -196,3 +228,23 @@ class Outbox:
                 self._pending[conn] -= size
 
         stream.write(rest).add_done_callback(written)
+
+
+def _write_queued_first(conn: Any, flush_one: Callable[[Any], None]) -> None:
+    """Hace que lo que el handler cierra o escribe por su cuenta salga DETRÁS de la cola.
+
+    Sin esto, un ``self.close()`` justo después de un ``hub.send()`` adelantaría
+    al mensaje, que aún espera al final de la vuelta del loop. Envolvemos los dos
+    métodos en la propia conexión (no en la clase), y ``discard`` los devuelve.
+    """
+    close, write_message = conn.close, conn.write_message
+
+    def close_after_queue(code: int | None = None, reason: str | None = None) -> None:
+        flush_one(conn)
+        close(code, reason)
+
+    def write_after_queue(message: Any, binary: bool = False) -> Any:
+        flush_one(conn)
+        return write_message(message, binary)
+
+    conn.close, conn.write_message = close_after_queue, write_after_queue

@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 import tornado.web
-from tornado.websocket import WebSocketClientConnection, WebSocketHandler, websocket_connect
+from tornado.iostream import IOStream
+from tornado.websocket import (
+    WebSocketClientConnection,
+    WebSocketHandler,
+    WebSocketProtocol13,
+    _WebSocketParams,
+    websocket_connect,
+)
 
 from common import fastwrite
 from common.fastwrite import text_frame, tornado_stream
@@ -88,6 +95,39 @@ def handlers_on_fast_path(hub: Hub) -> list[Any]:
     return [] if outbox is None else list(outbox._streams)
 
 
+class CustomCloseProtocol(WebSocketProtocol13):
+    """Como el de common/limits.py: cambia el cierre, no cómo se escriben los frames."""
+
+    def close(self, code: int | None = None, reason: str | None = None) -> None:
+        super().close(code, reason)
+
+
+class CustomFrameProtocol(WebSocketProtocol13):
+    """Escribe los frames a su manera: el hub debe respetarlo."""
+
+    def write_message(self, message, binary=False):  # type: ignore[no-untyped-def]
+        return super().write_message(message, binary)
+
+
+@pytest.mark.parametrize(
+    ("protocol_class", "fast"), [(CustomCloseProtocol, True), (CustomFrameProtocol, False)]
+)
+def test_protocol_subclasses_keep_the_fast_path_only_if_they_write_frames_as_tornado(
+    protocol_class, fast
+) -> None:
+    class Handler(WebSocketHandler):
+        def __init__(self) -> None:  # Sin petición HTTP: solo nos interesa el protocolo.
+            stream = IOStream(socket.socket())
+            self.ws_connection = protocol_class(self, False, _WebSocketParams())
+            self.ws_connection.stream = stream
+
+    handler = Handler()
+    try:
+        assert (tornado_stream(handler) is not None) == fast
+    finally:
+        handler.ws_connection.stream.close()
+
+
 @pytest.mark.gen_test
 async def test_fast_and_plain_paths_deliver_the_same_frames_in_the_same_order(
     connect, ws_base, opened, hubs
@@ -113,7 +153,7 @@ async def test_fast_and_plain_paths_deliver_the_same_frames_in_the_same_order(
 
 
 @pytest.mark.gen_test
-async def test_many_broadcasts_in_one_loop_iteration_make_one_write_per_client(
+async def test_a_burst_in_one_loop_iteration_makes_two_writes_per_client(
     connect, ws_base, hubs, monkeypatch
 ) -> None:
     clients = [await connect(f"{ws_base}/fast") for _ in range(3)]
@@ -130,8 +170,9 @@ async def test_many_broadcasts_in_one_loop_iteration_make_one_write_per_client(
         hubs["fast"].broadcast(text)
     for client in clients:
         assert await receive_all(client, 100) == sent
-    assert len(writes) == 3, f"Se esperaban 3 escrituras (una por cliente) y hubo {len(writes)}"
-    assert writes[0] == b"".join(text_frame(text) for text in sent)
+    # El primero sale en el acto; los 99 siguientes, juntos al final de la vuelta.
+    rest = b"".join(text_frame(text) for text in sent[1:])
+    assert writes == [text_frame(sent[0])] * 3 + [rest] * 3, "Se esperaban 2 escrituras por cliente"
 
 
 @pytest.mark.gen_test
@@ -208,3 +249,19 @@ async def test_a_client_that_does_not_read_is_closed_and_the_others_get_everythi
     code, reason = await wait_closed(sleeper)
     assert code == 1008, f"Se esperaba el cierre 1008 por no leer y llegó {code} {reason!r}"
     assert reason and "no lee" in reason
+
+
+@pytest.mark.gen_test
+async def test_what_the_handler_writes_or_closes_itself_goes_after_the_queue(
+    connect, ws_base, opened, hubs
+) -> None:
+    hub = hubs["fast"]
+    client = await connect(f"{ws_base}/fast")
+    handler = opened[0]
+    hub.broadcast("primero")  # Sale en el acto.
+    hub.broadcast("en cola")  # Espera al final de la vuelta...
+    handler.write_message("directo")  # ...pero el handler no puede adelantarlo.
+    hub.send(handler, "último")
+    handler.close(1000, "Hasta luego")
+    assert await receive_all(client, 4) == ["primero", "en cola", "directo", "último"]
+    assert await wait_closed(client) == (1000, "Hasta luego")
