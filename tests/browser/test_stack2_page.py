@@ -207,12 +207,14 @@ async def test_a_page_never_holds_two_sockets_at_once(stack2) -> None:
         "() => { for (let i = 0; i < 3; i++) window.dispatchEvent(new Event('online'));"
         f" return ({LIVE_SOCKETS})(); }}"
     )
-    assert await page.evaluate(fire_online_thrice) == 1
+    live = await page.evaluate(fire_online_thrice)
+    assert live == 1, f"Con la conexión viva, tres avisos «online» dejaron {live} sockets"
     assert len(stack2.server.hub) == 1
 
     await stack2.server.stop()
     await expect(status(page)).to_have_attribute("data-state", "offline")
-    assert await page.evaluate(fire_online_thrice) <= 1
+    live = await page.evaluate(fire_online_thrice)
+    assert live <= 1, f"Mientras esperaba, tres avisos «online» abrieron {live} sockets"
 
     stack2.server.start()
     await stack2.wait_connected(page)
