@@ -113,6 +113,10 @@ class Outbox:
             return False
         self._streams[conn] = stream
         self._pending[conn] = 0
+        # Sin el algoritmo de Nagle: el kernel no retiene un frame pequeño esperando
+        # el ACK del anterior (con el ACK retardado del cliente, hasta 40 ms). Ya
+        # juntamos nosotros lo que se puede juntar, así que no nos hace falta.
+        stream.set_nodelay(True)
         if self._frames:
             # Llega a mitad de vuelta: no debe recibir lo que se envió antes de entrar.
             self._own[conn] = []

@@ -1,0 +1,603 @@
+"""¿Cuántos usuarios aguanta? Mide el broadcast de un stack con cientos o miles de clientes.
+
+    python benchmarks/fanout.py                    # Stack 2, 200 clientes (1-2 minutos)
+    python benchmarks/fanout.py --clients=1000     # la cifra del issue
+    python benchmarks/fanout.py --clients=10000 --phases=idle   # solo memoria en reposo
+    python benchmarks/fanout.py --stack=1
+    python benchmarks/fanout.py --url=ws://127.0.0.1:8000/ws    # un servidor ya arrancado
+
+Arranca cada servidor en 127.0.0.1 (el hub simple, el hub rápido y un servidor de
+referencia con websockets.broadcast), abre N bots, y un bot envía mensajes a ritmo
+fijo y luego en ráfaga. Lee del propio proceso del servidor el tiempo de CPU y la
+memoria, y comprueba que cada bot recibe cada mensaje una sola vez y en orden.
+Todo está acotado en número y en tiempo, y solo se conecta a loopback.
+benchmarks/README.md explica cómo leer cada cifra.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import ipaddress
+import json
+import os
+import re
+import select
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+# Cada mensaje lleva «#» + 8 cifras + espacio: así cada bot reconoce, con una sola
+# expresión regular sobre todo lo que recibe, qué mensajes le llegaron y en qué orden.
+SEQ = re.compile(rb"#(\d{8}) ")
+SEQ_TAIL = 9  # Bytes que guardamos entre lecturas por si una marca llega partida.
+MAX_BURST_MESSAGES = 1_000_000  # Tope de mensajes en la ráfaga, además del de tiempo.
+
+SERVER_KINDS = {
+    "websockets": "websockets.broadcast",
+    "plain": "Tornado, hub simple",
+    "fast": "Tornado, hub rápido",
+}
+REFERENCE = "websockets"
+
+# Los Tornado arrancan sin pings (medimos el broadcast, no el keepalive), sin límite
+# de frecuencia (el emisor envía miles por segundo a propósito) y con sitio para todos.
+TORNADO_OPTIONS = ["--port=0", "--address=127.0.0.1", "--ping-interval=0"]
+STACK2_OPTIONS = ["--rate=1000000000", "--burst=1000000000"]
+
+
+# --- El proceso del servidor ---------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    """Un servidor en marcha: su dirección y, si lo arrancamos nosotros, su proceso."""
+
+    label: str
+    url: str
+    pid: int | None = None
+    proc: subprocess.Popen | None = None
+    log: Path | None = None
+
+    def cpu_seconds(self) -> float | None:
+        """Segundos de CPU que lleva gastados el proceso del servidor (todos sus hilos)."""
+        if self.pid is None:
+            return None
+        try:
+            # schedstat da nanosegundos; /proc/PID/stat solo centésimas de segundo.
+            tasks = Path(f"/proc/{self.pid}/task")
+            return sum(int((t / "schedstat").read_text().split()[0]) for t in tasks.iterdir()) / 1e9
+        except (OSError, ValueError, IndexError):
+            try:
+                fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+                return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            except (OSError, ValueError, IndexError):
+                return None  # Sin /proc (macOS, Windows): la cifra sale como «n/d».
+
+    def rss_kb(self) -> int | None:
+        """Memoria residente del servidor, en KB."""
+        if self.pid is None:
+            return None
+        try:
+            for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        except OSError:
+            pass
+        return None
+
+    def stop(self) -> None:
+        """Detiene el servidor, solo si lo arrancamos nosotros."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()  # SIGTERM: el apagado limpio de common/runner.py.
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+
+
+def start_server(kind: str, stack: int, clients: int, logdir: Path) -> Server:
+    """Arranca un servidor en 127.0.0.1, en un puerto libre, y espera a su banner."""
+    if kind == "websockets":
+        command = [sys.executable, str(HERE / "reference_server.py"), "--port=0"]
+        path = "/ws"
+    else:
+        command = [sys.executable, str(HERE / "serve_stack.py"), f"--hub={kind}", str(stack)]
+        command += [*TORNADO_OPTIONS, f"--max-connections={clients + 100}"]
+        if stack == 2:
+            command += STACK2_OPTIONS
+        path = "/ws" if stack == 2 else "/"
+    log = logdir / f"{kind}.log"
+    with open(log, "w") as stderr:
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr)
+    pin(proc.pid, core=0)
+    deadline = time.monotonic() + 20
+    banner = b""
+    assert proc.stdout is not None
+    # Leemos el banner sin búfer (os.read) para no quedarnos esperando a un select.
+    while time.monotonic() < deadline and proc.poll() is None:
+        ready, _, _ = select.select([proc.stdout], [], [], 0.2)
+        if ready:
+            banner += os.read(proc.stdout.fileno(), 4096)
+            found = re.search(rb"127\.0\.0\.1:(\d+)", banner)
+            if found:
+                url = f"ws://127.0.0.1:{found.group(1).decode()}{path}"
+                return Server(SERVER_KINDS[kind], url, proc.pid, proc, log)
+    proc.kill()
+    proc.wait()
+    raise SystemExit(f"El servidor «{kind}» no arrancó. Su registro:\n{log.read_text()[-3000:]}")
+
+
+def pin(pid: int, core: int) -> None:
+    """Fija un proceso a un núcleo, para que servidor y bots no se quiten la CPU."""
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(pid, {core})
+
+
+# --- Los bots ------------------------------------------------------------------------------
+
+
+class Bench:
+    """Lo que comparten todos los bots de una medición: contadores y tiempos."""
+
+    def __init__(self, expected: bytes) -> None:
+        # Las marcas que cada bot debería recibir, en orden, todas seguidas: comparar
+        # lo recibido con un trozo de esto es una sola comparación de bytes.
+        self.expected = expected
+        self.delivered = 0
+        self.sent_at: list[float] = []
+        self.latencies: list[float] | None = None  # Solo se apuntan en la fase a ritmo fijo.
+
+
+class Bot(asyncio.Protocol):
+    """Un cliente WebSocket mínimo sobre asyncio: apenas gasta CPU por mensaje."""
+
+    def __init__(self, bench: Bench, host: str, path: str) -> None:
+        self.bench = bench
+        self.request = (
+            f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+            f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n\r\n"
+        ).encode()
+        self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.head = b""
+        self.tail = b""
+        self.count = 0  # Mensajes del benchmark recibidos.
+        self.problem: str | None = None  # El primero que veamos: duplicado, hueco, desorden.
+        self.lost = False
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.transport.write(self.request)  # type: ignore[union-attr]
+
+    def data_received(self, data: bytes) -> None:
+        if not self.ready.done():
+            self.head += data
+            end = self.head.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            status = self.head.split(b"\r\n", 1)[0]
+            if b" 101 " not in status:
+                self.ready.set_exception(ConnectionError(status.decode(errors="replace")))
+                return
+            self.ready.set_result(None)
+            data, self.head = self.head[end + 4 :], b""
+        # No hace falta separar los frames: buscamos las marcas en todo lo recibido.
+        buffer = self.tail + data
+        self.tail = buffer[-SEQ_TAIL:]
+        seqs = SEQ.findall(buffer)
+        if not seqs:
+            return
+        bench, start, n = self.bench, self.count, len(seqs)
+        if self.problem is None and b"".join(seqs) != bench.expected[8 * start : 8 * (start + n)]:
+            self.problem = f"esperaba el mensaje {start} y llegó {int(seqs[0])}"
+        self.count = start + n
+        bench.delivered += n
+        if bench.latencies is not None:
+            now, sent_at, latencies = time.perf_counter(), bench.sent_at, bench.latencies
+            for seq in seqs:
+                latencies.append(now - sent_at[int(seq)])
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
+        if not self.ready.done():
+            self.ready.set_exception(ConnectionError("conexión cerrada durante el handshake"))
+
+    def send_text(self, payloads: list[bytes]) -> None:
+        """Envía varios frames de texto de una vez (los de un cliente van enmascarados)."""
+        frames = []
+        for payload in payloads:
+            size = len(payload)
+            header = (
+                bytes((0x81, 0x80 | size))
+                if size < 126
+                else bytes((0x81, 0xFE)) + size.to_bytes(2, "big")
+            )
+            # Máscara de ceros: válida según el RFC y nos ahorra el XOR en Python.
+            frames.append(header + b"\0\0\0\0" + payload)
+        assert self.transport is not None
+        self.transport.write(b"".join(frames))
+
+
+def message_payload(stack: int, seq: int, size: int) -> bytes:
+    """El texto que envía el emisor, con su marca, como lo espera cada stack."""
+    if stack == 1:
+        text = f"#{seq:08d} " + "x" * max(0, size - 10)
+        return text.encode()
+    # En el Stack 2 el servidor añade ~85 bytes (from, time...) al texto.
+    text = f"#{seq:08d} " + "x" * max(0, size - 95)
+    return json.dumps({"type": "message", "text": text}).encode()
+
+
+async def connect_bots(bench: Bench, url: str, count: int, label: str) -> list[Bot]:
+    parts = urlsplit(url)
+    host, port, path = parts.hostname or "127.0.0.1", parts.port or 80, parts.path or "/"
+    loop = asyncio.get_running_loop()
+    gate = asyncio.Semaphore(64)  # Handshakes a la vez: como una clase entrando de golpe.
+    bots: list[Bot] = []
+    progress = Progress(f"{label}: conectando", count)
+
+    async def one() -> None:
+        async with gate:
+            bot = Bot(bench, f"{host}:{port}", path)
+            await loop.create_connection(lambda: bot, host, port)
+            await asyncio.wait_for(bot.ready, 30)
+            bots.append(bot)
+            progress.update(len(bots))
+
+    await asyncio.gather(*(one() for _ in range(count)))
+    progress.done()
+    return bots
+
+
+class Progress:
+    """Una barra de progreso en una sola línea de la terminal."""
+
+    def __init__(self, label: str, total: int) -> None:
+        self.label, self.total, self.shown = label, total, -1
+        self.tty = sys.stderr.isatty()
+
+    def update(self, value: int) -> None:
+        step = value * 30 // max(1, self.total)
+        if step != self.shown and self.tty:
+            self.shown = step
+            bar = "█" * step + "·" * (30 - step)
+            print(f"\r  {self.label:<40} {bar} {value}/{self.total}", end="", file=sys.stderr)
+
+    def done(self, note: str = "") -> None:
+        if self.tty:
+            print("\r" + " " * 100 + "\r", end="", file=sys.stderr)
+        print(f"  {self.label:<40} listo {note}", file=sys.stderr)
+
+
+# --- Las fases de una medición -------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    label: str
+    clients: int
+    idle_kb: float | None = None
+    rate_cpu_us: float | None = None
+    latencies_ms: list[float] = field(default_factory=list)
+    burst_per_s: float | None = None
+    burst_cpu_us: float | None = None
+    complete: bool | None = None
+    problem: str = ""
+
+
+async def settle(server: Server, limit: float = 120) -> None:
+    """Espera a que el servidor deje de trabajar (p. ej., tras avisar de cada «join»)."""
+    deadline = time.monotonic() + limit
+    previous = server.cpu_seconds()
+    while previous is not None and time.monotonic() < deadline:
+        await asyncio.sleep(0.3)
+        now = server.cpu_seconds()
+        if now is not None and now - previous < 0.003:
+            return
+        previous = now
+
+
+async def wait_delivered(bench: Bench, target: int, limit: float) -> float:
+    """Espera hasta que los bots hayan recibido ``target`` mensajes; devuelve la hora."""
+    deadline = time.perf_counter() + limit
+    while bench.delivered < target and time.perf_counter() < deadline:
+        await asyncio.sleep(0.001)
+    return time.perf_counter()
+
+
+def delta(after: float | None, before: float | None) -> float | None:
+    return None if after is None or before is None else after - before
+
+
+async def measure(server: Server, args: argparse.Namespace, expected: bytes) -> Result:
+    """Conecta los bots, ejecuta las fases pedidas y devuelve las cifras de un servidor."""
+    rate_count = int(args.rate * args.seconds) if "rate" in args.phases else 0
+    max_burst = MAX_BURST_MESSAGES if "burst" in args.phases else 0
+    bench = Bench(expected)
+    result = Result(server.label, args.clients)
+    await settle(server, 10)
+    rss_before = server.rss_kb()
+    bots = await connect_bots(bench, server.url, args.clients, server.label)
+    sender = bots[0]
+    try:
+        await settle(server)
+        rss_after = server.rss_kb()
+        if rss_before is not None and rss_after is not None:
+            result.idle_kb = (rss_after - rss_before) / args.clients
+        seq = 0
+
+        if rate_count:  # Fase 1: ritmo fijo, para medir la latencia de cada broadcast.
+            progress = Progress(f"{server.label}: {args.rate:g} msg/s", rate_count)
+            bench.latencies = []
+            cpu = server.cpu_seconds()
+            start = time.perf_counter()
+            for seq in range(rate_count):
+                # Un mensaje cada 1/rate segundos, contados desde el principio (sin deriva).
+                delay = start + seq / args.rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                bench.sent_at.append(time.perf_counter())
+                sender.send_text([message_payload(args.stack, seq, args.size)])
+                progress.update(seq + 1)
+            await wait_delivered(bench, rate_count * args.clients, 30)
+            spent = delta(server.cpu_seconds(), cpu)
+            progress.done()
+            result.latencies_ms = [1000 * x for x in bench.latencies]
+            bench.latencies = None
+            if spent is not None and bench.delivered:
+                result.rate_cpu_us = spent * 1e6 / bench.delivered
+            seq = rate_count
+
+        if max_burst:  # Fase 2: ráfaga, tan deprisa como deje la ventana.
+            progress = Progress(f"{server.label}: ráfaga de {args.burst_seconds:g} s", 100)
+            first_seq, before = seq, bench.delivered
+            cpu = server.cpu_seconds()
+            start = time.perf_counter()
+            stop_at = start + args.burst_seconds
+            limit = first_seq + max_burst
+            while time.perf_counter() < stop_at and seq < limit:
+                # La ventana: entregas pendientes como máximo, las de ~0,2 s al ritmo
+                # medido hasta ahora. Ni el servidor ni los bots se ahogan, y al parar
+                # lo pendiente se vacía enseguida, vaya rápido o despacio el servidor.
+                elapsed = time.perf_counter() - start
+                speed = (bench.delivered - before) / elapsed if elapsed > 0.05 else 0
+                window = min(max(args.window, speed * 0.2), 2_000_000) / args.clients
+                in_flight = seq - first_seq - (bench.delivered - before) / args.clients
+                room = min(int(max(2, window) - in_flight), limit - seq)
+                if room > 0:
+                    chunk = [
+                        message_payload(args.stack, s, args.size) for s in range(seq, seq + room)
+                    ]
+                    bench.sent_at.extend([0.0] * room)
+                    sender.send_text(chunk)
+                    seq += room
+                progress.update(int(100 * elapsed / args.burst_seconds))
+                await asyncio.sleep(0.0005)
+            sent = seq - first_seq
+            finished = await wait_delivered(bench, before + sent * args.clients, 60)
+            spent = delta(server.cpu_seconds(), cpu)
+            done = bench.delivered - before
+            progress.done(f"({sent} mensajes)")
+            result.burst_per_s = done / (finished - start)
+            if spent is not None and done:
+                result.burst_cpu_us = spent * 1e6 / done
+
+        if rate_count or max_burst:
+            missing = [b for b in bots if b.count != seq or b.problem or b.lost]
+            result.complete = not missing
+            if missing:
+                bot = missing[0]
+                why = bot.problem or ("se cerró" if bot.lost else f"recibió {bot.count} de {seq}")
+                result.problem = f"{len(missing)} bots incompletos; el primero {why}"
+    finally:
+        for bot in bots:
+            if bot.transport is not None:
+                bot.transport.abort()
+    return result
+
+
+# --- El informe ----------------------------------------------------------------------------
+
+
+def number(value: float | None, decimals: int = 0) -> str:
+    """Un número al estilo español: 12 345,6."""
+    if value is None:
+        return "n/d"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", " ").replace(".", ",")
+
+
+def ratio(value: float | None, reference: float | None) -> str:
+    if value is None or not reference:
+        return ""
+    return f"({number(value / reference, 2)}×)"
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def report(results: list[Result], args: argparse.Namespace) -> str:
+    reference = next((r for r in results if r.label == SERVER_KINDS[REFERENCE]), None)
+    rows: list[tuple[str, list[str]]] = []
+
+    def row(title: str, values: list[float | None], decimals: int = 0) -> None:
+        ref_value = values[results.index(reference)] if reference is not None else None
+        cells = []
+        for value, result in zip(values, results):
+            cell = number(value, decimals)
+            if result is not reference:
+                cell += " " + ratio(value, ref_value)
+            cells.append(cell.strip())
+        rows.append((title, cells))
+
+    if "burst" in args.phases:
+        row("Entregas por segundo, en ráfaga", [r.burst_per_s for r in results])
+        row("µs de CPU del servidor por entrega, en ráfaga", [r.burst_cpu_us for r in results], 2)
+    if "rate" in args.phases:
+        row(
+            f"µs de CPU del servidor por entrega, a {args.rate:g} msg/s",
+            [r.rate_cpu_us for r in results],
+            2,
+        )
+        for name, q in (("p50", 0.5), ("p99", 0.99), ("máx", 1.0)):
+            row(
+                f"Latencia {name} a {args.rate:g} msg/s (ms)",
+                [percentile(r.latencies_ms, q) for r in results],
+                1,
+            )
+    row("KB de memoria del servidor por conexión inactiva", [r.idle_kb for r in results], 1)
+    if "rate" in args.phases or "burst" in args.phases:
+        rows.append(
+            (
+                "¿Todos recibieron todo, una vez y en orden?",
+                ["sí" if r.complete else "NO" for r in results],
+            )
+        )
+
+    headers = [r.label for r in results]
+    width0 = max(len(title) for title, _ in rows)
+    widths = [max(len(h), *(len(cells[i]) for _, cells in rows)) for i, h in enumerate(headers)]
+    lines = [
+        f"Stack {args.stack} · {args.clients} clientes · mensajes de ~{args.size} bytes"
+        + (
+            " · los números entre paréntesis son la proporción frente a websockets.broadcast"
+            if reference
+            else ""
+        ),
+        "",
+        " " * width0 + "  " + "  ".join(h.rjust(w) for h, w in zip(headers, widths)),
+    ]
+    for title, cells in rows:
+        lines.append(
+            title.ljust(width0) + "  " + "  ".join(c.rjust(w) for c, w in zip(cells, widths))
+        )
+    for r in results:
+        if r.problem:
+            lines.append(f"\n¡Atención! {r.label}: {r.problem}")
+    return "\n".join(lines)
+
+
+# --- Principal -----------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Mide el broadcast de un stack frente a websockets.broadcast, en 127.0.0.1.",
+        epilog="Cómo leer cada cifra: benchmarks/README.md",
+    )
+    parser.add_argument("--stack", type=int, choices=(1, 2), default=2, help="stack a medir (2)")
+    parser.add_argument("--clients", type=int, default=200, help="bots conectados (200)")
+    parser.add_argument(
+        "--servers",
+        default="websockets,plain,fast",
+        help="servidores a comparar, separados por comas: websockets, plain, fast (los tres)",
+    )
+    parser.add_argument(
+        "--phases",
+        default="rate,burst",
+        help="fases: rate (ritmo fijo y latencia), burst (ráfaga), idle (solo memoria)",
+    )
+    parser.add_argument("--rate", type=float, default=50, help="mensajes por segundo (50)")
+    parser.add_argument("--seconds", type=float, default=5, help="segundos a ritmo fijo (5)")
+    parser.add_argument("--burst-seconds", type=float, default=5, help="segundos de ráfaga (5)")
+    parser.add_argument(
+        "--window",
+        type=int,
+        default=20_000,
+        help="entregas pendientes al empezar la ráfaga; luego se ajusta sola (20 000)",
+    )
+    parser.add_argument("--size", type=int, default=100, help="bytes de cada mensaje (~100)")
+    parser.add_argument("--url", help="medir un servidor ya arrancado (solo 127.0.0.1)")
+    parser.add_argument("--pid", type=int, help="con --url: PID del servidor, para CPU y memoria")
+    args = parser.parse_args(argv)
+    args.phases = {p.strip() for p in args.phases.split(",") if p.strip()}
+    if not args.phases <= {"rate", "burst", "idle"}:
+        parser.error("--phases admite rate, burst e idle")
+    args.servers = [s.strip() for s in args.servers.split(",") if s.strip()]
+    if not set(args.servers) <= set(SERVER_KINDS):
+        parser.error("--servers admite websockets, plain y fast")
+    if not 1 <= args.clients <= 50_000:
+        parser.error("--clients debe estar entre 1 y 50 000")
+    if (
+        not 0 < args.rate <= 10_000
+        or not 0 < args.seconds <= 120
+        or not 0 < args.burst_seconds <= 120
+    ):
+        parser.error("--rate, --seconds y --burst-seconds deben ser positivos y acotados")
+    if args.url and not is_loopback(args.url):
+        parser.error("--url solo puede apuntar a este equipo (127.0.0.1, localhost o ::1)")
+    return args
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def raise_open_file_limit() -> None:
+    """Cada bot es un socket: subimos el límite de archivos abiertos al máximo permitido."""
+    try:
+        import resource
+    except ImportError:
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else max(soft, 65_536)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+async def run(args: argparse.Namespace) -> list[Result]:
+    results = []
+    total = int(args.rate * args.seconds) * ("rate" in args.phases)
+    total += MAX_BURST_MESSAGES * ("burst" in args.phases)
+    expected = b"".join(b"%08d" % i for i in range(total))
+    if args.url:
+        server = Server(f"{args.url}", args.url, args.pid)
+        results.append(await measure(server, args, expected))
+        return results
+    with tempfile.TemporaryDirectory(prefix="fanout-") as logdir:
+        for kind in args.servers:
+            server = start_server(kind, args.stack, args.clients, Path(logdir))
+            try:
+                results.append(await measure(server, args, expected))
+            finally:
+                server.stop()
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    raise_open_file_limit()
+    pin(os.getpid(), core=1)  # Los bots, en el otro núcleo que el servidor.
+    names = args.url or ", ".join(SERVER_KINDS[s] for s in args.servers)
+    print(f"Midiendo: {names}", file=sys.stderr)
+    results = asyncio.run(run(args))
+    print()
+    print(report(results, args))
+
+
+if __name__ == "__main__":
+    main()
