@@ -49,6 +49,9 @@
         addNotice("Se perdió la conexión" + (event.reason ? ": " + event.reason : "") + ".", "warning");
       }
       me = null;
+      // Sin conexión no sabemos quién sigue ahí: mejor una lista vacía que una vieja.
+      meLabel.textContent = "—";
+      showOnline([]);
       scheduleReconnect();
     });
   }

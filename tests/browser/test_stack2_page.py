@@ -145,6 +145,9 @@ async def test_when_the_server_stops_the_page_says_it_is_disconnected(stack2) ->
     await expect(notices(page).last).to_contain_text("Se perdió la conexión")
     await expect(page.get_by_role("textbox", name="Mensaje", exact=True)).to_be_disabled()
     await expect(page.get_by_role("button", name="Enviar", exact=True)).to_be_disabled()
+    await expect(
+        online_list(page).get_by_role("listitem"), "Sin conexión, la lista de conectados es vieja"
+    ).to_have_count(0)
 
 
 async def test_when_the_server_returns_the_pages_reconnect_by_themselves_and_chat(stack2) -> None:
