@@ -101,8 +101,8 @@ class Stack2:
         await self.wait_connected(watched.page)
         return watched
 
-    async def wait_connected(self, page: Page) -> None:
-        await expect(status(page)).to_have_attribute("data-state", "online")
+    async def wait_connected(self, page: Page, timeout: float | None = None) -> None:
+        await expect(status(page)).to_have_attribute("data-state", "online", timeout=timeout)
         await expect(page.locator("#me"), "La página no recibió su «welcome»").to_have_text(
             IDENTITY
         )

@@ -8,6 +8,10 @@ from tests.browser.clients import IDENTITY, Stack2, expect, message_log, say, st
 
 pytestmark = pytest.mark.gen_test(timeout=20)
 
+# La reconexión espera lo que diga la página (0,25-0,5 s, luego 0,5-1 s, 1-2 s…),
+# así que aquí se le da más margen que a una espera normal.
+RECONNECT_WAIT_MS = 10_000
+
 # Observadores que las pruebas instalan en la página antes de que cargue chat.js.
 # No cambian lo que hace la página: solo anotan.
 # Cada WebSocket que crea la página, y cuándo se abrió y se cerró (reloj de la página).
@@ -159,7 +163,9 @@ async def test_when_the_server_returns_the_pages_reconnect_by_themselves_and_cha
 
     stack2.server.start()
     for page in (first.page, second.page):
-        await stack2.wait_connected(page)  # Nadie ha tocado la página.
+        # Nadie toca la página. El reintento puede tardar hasta 0,5 + 1 + 2 s si el
+        # servidor volvió justo después de un intento fallido.
+        await stack2.wait_connected(page, timeout=RECONNECT_WAIT_MS)
     await say(first.page, "¿Me oís otra vez?")
     await expect(messages(second.page).locator(".text")).to_have_text(["¿Me oís otra vez?"])
 
@@ -220,7 +226,7 @@ async def test_a_page_never_holds_two_sockets_at_once(stack2) -> None:
     assert live <= 1, f"Mientras esperaba, tres avisos «online» abrieron {live} sockets"
 
     stack2.server.start()
-    await stack2.wait_connected(page)
+    await stack2.wait_connected(page, timeout=RECONNECT_WAIT_MS)
     assert await page.evaluate(LIVE_SOCKETS) == 1, "Tras reconectar hay más de un socket vivo"
     assert len(stack2.server.hub) == 1, "El servidor ve más de una conexión de la misma página"
 
