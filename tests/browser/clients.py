@@ -97,6 +97,7 @@ class Stack2:
         return (self.server.http_url, f"{self.server.ws_url}/")
 
     async def open(self, who: str = "", **context_options: Any) -> WatchedPage:
+        """Abre la página; ``who`` se ignora: aquí el nombre lo pone el servidor (IP:puerto)."""
         watched = await self._open_page(self.url(), **context_options)
         await self.wait_connected(watched.page)
         return watched
