@@ -50,6 +50,7 @@ def cargar(archivo_de_prueba: str, nombre: str) -> ModuleType:
 
 async def recibir(conn: WebSocketClientConnection, espera: float = ESPERA) -> str:
     """El siguiente mensaje de texto, o un fallo claro si no llega o se cierra."""
+    __tracebackhide__ = True  # El fallo se muestra en la línea de la prueba.
     try:
         mensaje = await asyncio.wait_for(conn.read_message(), espera)
     except asyncio.TimeoutError:
@@ -62,6 +63,7 @@ async def recibir(conn: WebSocketClientConnection, espera: float = ESPERA) -> st
 
 async def recibir_evento(conn: WebSocketClientConnection, tipo: str | None = None) -> dict:
     """El siguiente evento JSON; si se indica ``tipo``, comprueba que sea de ese tipo."""
+    __tracebackhide__ = True  # El fallo se muestra en la línea de la prueba.
     evento = json.loads(await recibir(conn))
     if tipo is not None:
         assert evento.get("type") == tipo, f"Se esperaba un evento {tipo!r} y llegó {evento}."
@@ -70,6 +72,7 @@ async def recibir_evento(conn: WebSocketClientConnection, tipo: str | None = Non
 
 async def nada_en(conn: WebSocketClientConnection, espera: float = 0.2) -> None:
     """Comprueba que no llega ningún mensaje en ``espera`` segundos."""
+    __tracebackhide__ = True  # El fallo se muestra en la línea de la prueba.
     try:
         mensaje = await asyncio.wait_for(conn.read_message(), espera)
     except asyncio.TimeoutError:

@@ -327,6 +327,7 @@ def test_every_lesson_has_its_sections_and_links_to_the_next(lesson) -> None:
     assert "## Resumen" in text and "## Siguiente" in text
     assert f"python -m pytest lessons/{lesson}" in text, "Falta la orden que comprueba el ejercicio"
     assert "](../README.md)" in text, "Cada lección enlaza al mapa del curso"
+    assert "](../../README.md)" in text, "Cada lección enlaza al README principal"
     index = LESSON_NAMES.index(lesson)
     if index + 1 < len(LESSON_NAMES):
         assert f"](../{LESSON_NAMES[index + 1]}/README.md)" in text, "Enlaza a la siguiente"
