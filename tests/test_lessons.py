@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
+import json
 import os
 import re
 import subprocess
@@ -431,3 +432,12 @@ def test_the_sample_benchmark_report_still_matches_the_benchmark() -> None:
         assert title in source, (
             f"informe_ejemplo.txt tiene la fila «{title}», que fanout.py ya no escribe"
         )
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=DOC_IDS)
+def test_json_examples_are_valid_json_objects_with_a_known_type(doc) -> None:
+    types = set(re.findall(r'_encode\("(\w+)"', read(ROOT / "stack2_http" / "protocol.py")))
+    for block in code_blocks(read(doc), "json"):
+        for line in filter(None, block.splitlines()):
+            event = json.loads(line)
+            assert event["type"] in types | {"message"}, f"{doc.name}: tipo desconocido en {line}"
