@@ -441,3 +441,10 @@ def test_json_examples_are_valid_json_objects_with_a_known_type(doc) -> None:
         for line in filter(None, block.splitlines()):
             event = json.loads(line)
             assert event["type"] in types | {"message"}, f"{doc.name}: tipo desconocido en {line}"
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=DOC_IDS)
+def test_inline_code_never_spans_two_lines(doc) -> None:
+    prose = re.sub(r"```.*?```", "", read(doc), flags=re.DOTALL)
+    odd = [line for line in prose.splitlines() if line.count("`") % 2]
+    assert not odd, f"{doc.name}: un `código` partido en dos líneas no se comprueba: {odd}"
