@@ -125,10 +125,11 @@ def start_server(kind: str, stack: int, clients: int, logdir: Path) -> Server:
     deadline = time.monotonic() + 20
     banner = b""
     assert proc.stdout is not None
-    # Leemos el banner sin búfer (os.read) para no quedarnos esperando a un select.
+    # Leemos el banner sin búfer (os.read) para no quedarnos esperando a poll().
+    poller = select.poll()  # poll y no select: admite descriptores por encima de 1024.
+    poller.register(proc.stdout, select.POLLIN)
     while time.monotonic() < deadline and proc.poll() is None:
-        ready, _, _ = select.select([proc.stdout], [], [], 0.2)
-        if ready:
+        if poller.poll(200):
             banner += os.read(proc.stdout.fileno(), 4096)
             found = re.search(rb"127\.0\.0\.1:(\d+)", banner)
             if found:
