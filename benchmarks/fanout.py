@@ -247,7 +247,10 @@ async def connect_bots(bench: Bench, url: str, count: int, label: str) -> list[B
     parts = urlsplit(url)
     host, port, path = parts.hostname or "127.0.0.1", parts.port or 80, parts.path or "/"
     loop = asyncio.get_running_loop()
-    gate = asyncio.Semaphore(64)  # Handshakes a la vez: como una clase entrando de golpe.
+    # Handshakes a la vez. Con más, en el Stack 2 se juntan en una vuelta del loop
+    # tantos «join» (cada uno con la lista entera) que el bucle simple del hub
+    # cuenta más de 1 MB pendiente por cliente y empieza a cerrarlos con 1008.
+    gate = asyncio.Semaphore(16)
     bots: list[Bot] = []
     progress = Progress(f"{label}: conectando", count)
 
