@@ -9,7 +9,9 @@ en el acto, y los que llegan detrás en esa misma vuelta (una ráfaga) se juntan
 salen en una sola llamada al sistema por cliente en cuanto el loop termina lo que
 estaba haciendo (``call_soon``). Nunca se espera a un temporizador.
 
-Todo lo que depende de detalles internos de Tornado vive en ``tornado_stream()``.
+Todo lo que depende de detalles internos de Tornado vive en ``tornado_stream()``;
+lo demás usa la API pública de IOStream (``writing``, ``socket``, ``write``,
+``set_nodelay``) y la misma comprobación que hace ``write_message`` (``is_open``).
 """
 
 from __future__ import annotations
@@ -138,13 +140,13 @@ class Outbox:
     def flush_one(self, conn: Any) -> None:
         """Escribe ya lo que ``conn`` tiene en cola, sin esperar al resto."""
         stream = self._streams.get(conn)
-        if stream is None:
-            return
         own = self._own.get(conn)
-        data = b"".join(self._frames if own is None else own)
+        queued = self._frames if own is None else own
+        if stream is None or not queued:
+            return
         self._own[conn] = []  # Ya no le queda nada pendiente de esta vuelta.
-        if data and is_open(conn):
-            self._write(conn, stream, data)
+        if is_open(conn):
+            self._write(conn, stream, b"".join(queued))
 
     def broadcast(self, message: str, exclude: Any = None) -> None:
         """Envía el frame a todos (menos ``exclude``): se codifica una sola vez."""
