@@ -25,6 +25,7 @@ import json
 import os
 import re
 import select
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,7 +41,7 @@ ROOT = HERE.parent
 # expresión regular sobre todo lo que recibe, qué mensajes le llegaron y en qué orden.
 SEQ = re.compile(rb"#(\d{8}) ")
 SEQ_TAIL = 9  # Bytes que guardamos entre lecturas por si una marca llega partida.
-MAX_BURST_MESSAGES = 1_000_000  # Tope de mensajes en la ráfaga, además del de tiempo.
+MAX_BURST_MESSAGES = 500_000  # Tope de mensajes por ráfaga, además del de tiempo.
 
 SERVER_KINDS = {
     "websockets": "websockets.broadcast",
@@ -292,15 +293,29 @@ class Progress:
 
 @dataclass
 class Result:
+    """Las cifras de un servidor; las de cada ronda se resumen con la mediana."""
+
     label: str
-    clients: int
     idle_kb: float | None = None
-    rate_cpu_us: float | None = None
-    latencies_ms: list[float] = field(default_factory=list)
-    burst_per_s: float | None = None
-    burst_cpu_us: float | None = None
+    rate_cpu_us: list[float] = field(default_factory=list)
+    p50_ms: list[float] = field(default_factory=list)
+    p99_ms: list[float] = field(default_factory=list)
+    max_ms: list[float] = field(default_factory=list)
+    burst_per_s: list[float] = field(default_factory=list)
+    burst_cpu_us: list[float] = field(default_factory=list)
     complete: bool | None = None
     problem: str = ""
+
+
+@dataclass
+class Target:
+    """Un servidor con sus bots conectados, listo para las fases."""
+
+    server: Server
+    bench: Bench
+    bots: list[Bot]
+    result: Result
+    seq: int = 0  # El siguiente número de mensaje.
 
 
 async def settle(server: Server, limit: float = 120) -> None:
@@ -327,91 +342,103 @@ def delta(after: float | None, before: float | None) -> float | None:
     return None if after is None or before is None else after - before
 
 
-async def measure(server: Server, args: argparse.Namespace, expected: bytes) -> Result:
-    """Conecta los bots, ejecuta las fases pedidas y devuelve las cifras de un servidor."""
-    rate_count = int(args.rate * args.seconds) if "rate" in args.phases else 0
-    max_burst = MAX_BURST_MESSAGES if "burst" in args.phases else 0
+async def connect(server: Server, args: argparse.Namespace, expected: bytes) -> Target:
+    """Conecta los bots a un servidor y mide cuánta memoria ocupa cada conexión."""
+    result = Result(server.label)
     bench = Bench(expected)
-    result = Result(server.label, args.clients)
     await settle(server, 10)
     rss_before = server.rss_kb()
     bots = await connect_bots(bench, server.url, args.clients, server.label)
-    sender = bots[0]
-    try:
-        await settle(server)
-        rss_after = server.rss_kb()
-        if rss_before is not None and rss_after is not None:
-            result.idle_kb = (rss_after - rss_before) / args.clients
-        seq = 0
+    await settle(server)
+    rss_after = server.rss_kb()
+    if rss_before is not None and rss_after is not None:
+        result.idle_kb = (rss_after - rss_before) / args.clients
+    return Target(server, bench, bots, result)
 
-        if rate_count:  # Fase 1: ritmo fijo, para medir la latencia de cada broadcast.
-            progress = Progress(f"{server.label}: {args.rate:g} msg/s", rate_count)
-            bench.latencies = []
-            cpu = server.cpu_seconds()
-            start = time.perf_counter()
-            for seq in range(rate_count):
-                # Un mensaje cada 1/rate segundos, contados desde el principio (sin deriva).
-                delay = start + seq / args.rate - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                bench.sent_at.append(time.perf_counter())
-                sender.send_text([message_payload(args.stack, seq, args.size)])
-                progress.update(seq + 1)
-            await wait_delivered(bench, rate_count * args.clients, 30)
-            spent = delta(server.cpu_seconds(), cpu)
-            progress.done()
-            result.latencies_ms = [1000 * x for x in bench.latencies]
-            bench.latencies = None
-            if spent is not None and bench.delivered:
-                result.rate_cpu_us = spent * 1e6 / bench.delivered
-            seq = rate_count
 
-        if max_burst:  # Fase 2: ráfaga, tan deprisa como deje la ventana.
-            progress = Progress(f"{server.label}: ráfaga de {args.burst_seconds:g} s", 100)
-            first_seq, before = seq, bench.delivered
-            cpu = server.cpu_seconds()
-            start = time.perf_counter()
-            stop_at = start + args.burst_seconds
-            limit = first_seq + max_burst
-            while time.perf_counter() < stop_at and seq < limit:
-                # La ventana: entregas pendientes como máximo, las de ~0,2 s al ritmo
-                # medido hasta ahora. Ni el servidor ni los bots se ahogan, y al parar
-                # lo pendiente se vacía enseguida, vaya rápido o despacio el servidor.
-                elapsed = time.perf_counter() - start
-                speed = (bench.delivered - before) / elapsed if elapsed > 0.05 else 0
-                window = min(max(args.window, speed * 0.2), 2_000_000) / args.clients
-                in_flight = seq - first_seq - (bench.delivered - before) / args.clients
-                room = min(int(max(2, window) - in_flight), limit - seq)
-                if room > 0:
-                    chunk = [
-                        message_payload(args.stack, s, args.size) for s in range(seq, seq + room)
-                    ]
-                    bench.sent_at.extend([0.0] * room)
-                    sender.send_text(chunk)
-                    seq += room
-                progress.update(int(100 * elapsed / args.burst_seconds))
-                await asyncio.sleep(0.0005)
-            sent = seq - first_seq
-            finished = await wait_delivered(bench, before + sent * args.clients, 60)
-            spent = delta(server.cpu_seconds(), cpu)
-            done = bench.delivered - before
-            progress.done(f"({sent} mensajes)")
-            result.burst_per_s = done / (finished - start)
-            if spent is not None and done:
-                result.burst_cpu_us = spent * 1e6 / done
+async def rate_phase(target: Target, args: argparse.Namespace, round_: int) -> None:
+    """Ritmo fijo: un mensaje cada 1/rate segundos; mide CPU y latencia de cada entrega."""
+    server, bench, result = target.server, target.bench, target.result
+    count = int(args.rate * args.seconds)
+    first, before = target.seq, bench.delivered
+    progress = Progress(f"{server.label}: {args.rate:g} msg/s ({round_})", count)
+    bench.latencies = []
+    cpu = server.cpu_seconds()
+    start = time.perf_counter()
+    for i in range(count):
+        # Cada envío a su hora, contada desde el principio: el ritmo no se desvía.
+        delay = start + i / args.rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        bench.sent_at.append(time.perf_counter())
+        target.bots[0].send_text([message_payload(args.stack, first + i, args.size)])
+        progress.update(i + 1)
+    target.seq = first + count
+    await wait_delivered(bench, before + count * args.clients, 30)
+    spent = delta(server.cpu_seconds(), cpu)
+    progress.done()
+    latencies = [1000 * x for x in bench.latencies]
+    bench.latencies = None
+    done = bench.delivered - before
+    if spent is not None and done:
+        result.rate_cpu_us.append(spent * 1e6 / done)
+    if latencies:
+        result.p50_ms.append(percentile(latencies, 0.5))
+        result.p99_ms.append(percentile(latencies, 0.99))
+        result.max_ms.append(max(latencies))
 
-        if rate_count or max_burst:
-            missing = [b for b in bots if b.count != seq or b.problem or b.lost]
-            result.complete = not missing
-            if missing:
-                bot = missing[0]
-                why = bot.problem or ("se cerró" if bot.lost else f"recibió {bot.count} de {seq}")
-                result.problem = f"{len(missing)} bots incompletos; el primero {why}"
-    finally:
-        for bot in bots:
-            if bot.transport is not None:
-                bot.transport.abort()
-    return result
+
+async def burst_phase(target: Target, args: argparse.Namespace, round_: int) -> None:
+    """Ráfaga: el emisor envía tan deprisa como le deja la ventana."""
+    server, bench, result = target.server, target.bench, target.result
+    progress = Progress(f"{server.label}: ráfaga ({round_})", 100)
+    first = seq = target.seq
+    before = bench.delivered
+    limit = first + MAX_BURST_MESSAGES
+    cpu = server.cpu_seconds()
+    start = time.perf_counter()
+    stop_at = start + args.burst_seconds
+    while time.perf_counter() < stop_at and seq < limit:
+        # La ventana: entregas pendientes como máximo, las de ~0,2 s al ritmo medido
+        # hasta ahora. Ni el servidor ni los bots se ahogan, y al parar lo pendiente
+        # se vacía enseguida, vaya rápido o despacio el servidor.
+        elapsed = time.perf_counter() - start
+        speed = (bench.delivered - before) / elapsed if elapsed > 0.05 else 0
+        window = min(max(args.window, speed * 0.2), 2_000_000) / args.clients
+        in_flight = seq - first - (bench.delivered - before) / args.clients
+        room = min(int(max(2, window) - in_flight), limit - seq)
+        if room > 0:
+            chunk = [message_payload(args.stack, s, args.size) for s in range(seq, seq + room)]
+            bench.sent_at.extend([0.0] * room)
+            target.bots[0].send_text(chunk)
+            seq += room
+        progress.update(int(100 * elapsed / args.burst_seconds))
+        await asyncio.sleep(0.0005)
+    target.seq = seq
+    finished = await wait_delivered(bench, before + (seq - first) * args.clients, 60)
+    spent = delta(server.cpu_seconds(), cpu)
+    done = bench.delivered - before
+    progress.done(f"({seq - first} mensajes)")
+    result.burst_per_s.append(done / (finished - start))
+    if spent is not None and done:
+        result.burst_cpu_us.append(spent * 1e6 / done)
+
+
+def check_complete(target: Target) -> None:
+    """¿Recibió cada bot cada mensaje, una vez y en orden?"""
+    result, seq = target.result, target.seq
+    missing = [b for b in target.bots if b.count != seq or b.problem or b.lost]
+    result.complete = not missing
+    if missing:
+        bot = missing[0]
+        why = bot.problem or ("se cerró" if bot.lost else f"recibió {bot.count} de {seq}")
+        result.problem = f"{len(missing)} bots incompletos; el primero {why}"
+
+
+def disconnect(target: Target) -> None:
+    for bot in target.bots:
+        if bot.transport is not None:
+            bot.transport.abort()
 
 
 # --- El informe ----------------------------------------------------------------------------
@@ -438,6 +465,10 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
 def report(results: list[Result], args: argparse.Namespace) -> str:
     reference = next((r for r in results if r.label == SERVER_KINDS[REFERENCE]), None)
     rows: list[tuple[str, list[str]]] = []
@@ -453,18 +484,22 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
         rows.append((title, cells))
 
     if "burst" in args.phases:
-        row("Entregas por segundo, en ráfaga", [r.burst_per_s for r in results])
-        row("µs de CPU del servidor por entrega, en ráfaga", [r.burst_cpu_us for r in results], 2)
+        row("Entregas por segundo, en ráfaga", [median(r.burst_per_s) for r in results])
+        row(
+            "µs de CPU del servidor por entrega, en ráfaga",
+            [median(r.burst_cpu_us) for r in results],
+            2,
+        )
     if "rate" in args.phases:
         row(
             f"µs de CPU del servidor por entrega, a {args.rate:g} msg/s",
-            [r.rate_cpu_us for r in results],
+            [median(r.rate_cpu_us) for r in results],
             2,
         )
-        for name, q in (("p50", 0.5), ("p99", 0.99), ("máx", 1.0)):
+        for name, values in (("p50", "p50_ms"), ("p99", "p99_ms"), ("máx", "max_ms")):
             row(
                 f"Latencia {name} a {args.rate:g} msg/s (ms)",
-                [percentile(r.latencies_ms, q) for r in results],
+                [median(getattr(r, values)) for r in results],
                 1,
             )
     row("KB de memoria del servidor por conexión inactiva", [r.idle_kb for r in results], 1)
@@ -481,6 +516,7 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
     widths = [max(len(h), *(len(cells[i]) for _, cells in rows)) for i, h in enumerate(headers)]
     lines = [
         f"Stack {args.stack} · {args.clients} clientes · mensajes de ~{args.size} bytes"
+        + (f" · mediana de {args.rounds} rondas" if args.phases & {"rate", "burst"} else "")
         + (
             " · los números entre paréntesis son la proporción frente a websockets.broadcast"
             if reference
@@ -519,9 +555,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="rate,burst",
         help="fases: rate (ritmo fijo y latencia), burst (ráfaga), idle (solo memoria)",
     )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rondas, alternando servidores (3); sale la mediana"
+    )
     parser.add_argument("--rate", type=float, default=50, help="mensajes por segundo (50)")
-    parser.add_argument("--seconds", type=float, default=5, help="segundos a ritmo fijo (5)")
-    parser.add_argument("--burst-seconds", type=float, default=5, help="segundos de ráfaga (5)")
+    parser.add_argument("--seconds", type=float, default=4, help="segundos a ritmo fijo (4)")
+    parser.add_argument("--burst-seconds", type=float, default=3, help="segundos de ráfaga (3)")
     parser.add_argument(
         "--window",
         type=int,
@@ -538,6 +577,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.servers = [s.strip() for s in args.servers.split(",") if s.strip()]
     if not set(args.servers) <= set(SERVER_KINDS):
         parser.error("--servers admite websockets, plain y fast")
+    if not 1 <= args.rounds <= 10:
+        parser.error("--rounds debe estar entre 1 y 10")
     if not 1 <= args.clients <= 50_000:
         parser.error("--clients debe estar entre 1 y 50 000")
     if (
@@ -574,22 +615,41 @@ def raise_open_file_limit() -> None:
 
 
 async def run(args: argparse.Namespace) -> list[Result]:
-    results = []
-    total = int(args.rate * args.seconds) * ("rate" in args.phases)
-    total += MAX_BURST_MESSAGES * ("burst" in args.phases)
-    expected = b"".join(b"%08d" % i for i in range(total))
-    if args.url:
-        server = Server(f"{args.url}", args.url, args.pid)
-        results.append(await measure(server, args, expected))
-        return results
+    """Arranca los servidores, conecta los bots y alterna las fases entre servidores."""
+    per_round = int(args.rate * args.seconds) * ("rate" in args.phases)
+    per_round += MAX_BURST_MESSAGES * ("burst" in args.phases)
+    expected = b"".join(b"%08d" % i for i in range(per_round * args.rounds))
+    active = bool(args.phases & {"rate", "burst"})
+    servers: list[Server] = []
+    targets: list[Target] = []
     with tempfile.TemporaryDirectory(prefix="fanout-") as logdir:
-        for kind in args.servers:
-            server = start_server(kind, args.stack, args.clients, Path(logdir))
-            try:
-                results.append(await measure(server, args, expected))
-            finally:
+        try:
+            if args.url:
+                servers.append(Server(args.url, args.url, args.pid))
+            for kind in [] if args.url else args.servers:
+                servers.append(start_server(kind, args.stack, args.clients, Path(logdir)))
+            for server in servers:
+                targets.append(await connect(server, args, expected))
+                if not active:  # Solo memoria: soltamos los bots antes del siguiente.
+                    disconnect(targets[-1])
+            # Las rondas alternan servidores: si otro programa se cuela un momento,
+            # afecta a una ronda de uno, no a todas las de un mismo servidor.
+            for round_ in range(1, args.rounds + 1 if active else 1):
+                if "rate" in args.phases:
+                    for target in targets:
+                        await rate_phase(target, args, round_)
+                if "burst" in args.phases:
+                    for target in targets:
+                        await burst_phase(target, args, round_)
+            if active:
+                for target in targets:
+                    check_complete(target)
+        finally:
+            for target in targets:
+                disconnect(target)
+            for server in servers:
                 server.stop()
-    return results
+    return [target.result for target in targets]
 
 
 def main(argv: list[str] | None = None) -> None:
