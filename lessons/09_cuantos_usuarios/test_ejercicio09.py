@@ -1,14 +1,13 @@
 """Comprobación de la lección 9: python -m pytest lessons/09_cuantos_usuarios
 
-El informe con el que se prueba lo escribe la función report() del benchmark real
-(benchmarks/fanout.py): si el formato del informe cambia, esta comprobación lo nota.
+Los números se comprueban contra la función number() del benchmark real
+(benchmarks/fanout.py), y el informe de ejemplo es una salida real suya.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import sys
-from argparse import Namespace
 from pathlib import Path
 
 import pytest
@@ -28,29 +27,9 @@ def cargar_fanout():
 
 
 @pytest.fixture(scope="module")
-def informe() -> str:
-    """Un informe escrito por benchmarks/fanout.py con cifras conocidas."""
-    fanout = cargar_fanout()
-    datos = [
-        ("websockets", 30391, 10.19, 22.7, 14.9),
-        ("plain", 3074, 46.22, 39.61, 67.0),
-        ("fast", 115094, 0.6, 10.0, 16.8),
-    ]
-    resultados = [
-        fanout.Result(
-            label=fanout.SERVER_KINDS[tipo],
-            clients=200,
-            idle_kb=kb,
-            rate_cpu_us=ritmo,
-            latencies_ms=[4.8, 5.0, 12.1],
-            burst_per_s=por_segundo,
-            burst_cpu_us=us,
-            complete=True,
-        )
-        for tipo, por_segundo, us, ritmo, kb in datos
-    ]
-    args = Namespace(stack=2, clients=200, size=100, rate=50.0, phases={"rate", "burst"})
-    return fanout.report(resultados, args)
+def fanout():
+    """El módulo del benchmark real, para usar su propia función number()."""
+    return cargar_fanout()
 
 
 @pytest.mark.parametrize(
@@ -62,18 +41,19 @@ def test_numero_entiende_el_formato_espanol(texto, valor) -> None:
     assert cifras.numero(texto) == pytest.approx(valor)
 
 
-def test_cifra_lee_el_informe_real_del_benchmark(informe) -> None:
+@pytest.mark.parametrize("valor", [0.44, 6.89, 45.13, 12345.6, 1070696.0])
+def test_numero_lee_lo_que_escribe_el_benchmark(fanout, valor) -> None:
+    """numero() debe deshacer lo que hace number() en benchmarks/fanout.py: léela."""
+    assert cifras.numero(fanout.number(valor, 2)) == pytest.approx(valor)
+
+
+def test_cifra_lee_el_informe_de_ejemplo() -> None:
     """cifra() ya está hecha: usa numero() para cada celda. Si esto falla, revisa numero()."""
-    fila = "µs de CPU del servidor por entrega, en ráfaga"
-    assert cifras.cifra(informe, fila, 0) == pytest.approx(10.19)
-    assert cifras.cifra(informe, fila, 2) == pytest.approx(0.6)
-    assert cifras.cifra(informe, "Entregas por segundo, en ráfaga", 1) == pytest.approx(3074)
-
-
-def test_el_informe_de_ejemplo_se_lee_igual() -> None:
-    """informe_ejemplo.txt es una salida real del benchmark; numero() debe leer todas sus cifras."""
     texto = EJEMPLO.read_text(encoding="utf-8")
-    assert cifras.cifra(texto, "Entregas por segundo, en ráfaga", 2) > 0
+    fila = "µs de CPU del servidor por entrega, en ráfaga"
+    assert cifras.cifra(texto, fila, 0) == pytest.approx(6.89)
+    assert cifras.cifra(texto, fila, 2) == pytest.approx(0.44)
+    assert cifras.cifra(texto, "Entregas por segundo, en ráfaga", 2) == pytest.approx(1070696)
 
 
 @pytest.mark.parametrize(
