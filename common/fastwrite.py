@@ -9,7 +9,8 @@ en el acto, y los que llegan detrás en esa misma vuelta (una ráfaga) se juntan
 salen en una sola llamada al sistema por cliente en cuanto el loop termina lo que
 estaba haciendo (``call_soon``). Nunca se espera a un temporizador.
 
-Todo lo que depende de detalles internos de Tornado vive en ``tornado_stream()``;
+Lo que depende de detalles internos de Tornado vive en dos funciones pequeñas,
+``tornado_stream()`` y ``raw_writable()``, vigiladas por tests/test_hub_fast.py;
 lo demás usa la API pública de IOStream (``writing``, ``socket``, ``write``,
 ``set_nodelay``) y la misma comprobación que hace ``write_message`` (``is_open``).
 """
@@ -73,6 +74,24 @@ def tornado_stream(conn: object) -> IOStream | None:
     stream = getattr(protocol, "stream", None)
     # type() y no isinstance(): SSLIOStream es una subclase y no sirve aquí.
     return stream if type(stream) is IOStream else None
+
+
+def raw_writable(protocol: Any, stream: Any) -> bool:
+    """True si podemos escribir ya en el socket: la conexión no se está cerrando y
+    Tornado no guarda nada pendiente de enviar en ella.
+
+    Es ``not protocol.is_closing() and not stream.writing()``, pero leyendo los
+    atributos en vez de llamar a cuatro métodos: es la línea que más se repite
+    (una vez por cliente y mensaje). ``_closed`` y ``_write_buffer._size`` son
+    internos de IOStream; tests/test_hub_fast.py comprueba que esta función
+    sigue diciendo lo mismo que la API pública.
+    """
+    return not (
+        stream._closed
+        or protocol.client_terminated
+        or protocol.server_terminated
+        or stream._write_buffer._size
+    )
 
 
 def is_open(conn: Any) -> bool:
@@ -154,9 +173,23 @@ class Outbox:
         if not self._batching:
             # Lo primero de esta vuelta sale en el acto: aún no hay nada que juntar.
             self._start_batch()
+            size = len(frame)
             for conn, stream in list(self._streams.items()):
-                if conn is not exclude and conn in self._streams and is_open(conn):
-                    self._write(conn, stream, frame)
+                if conn is exclude or conn not in self._streams:
+                    continue
+                protocol = conn.ws_connection
+                if protocol is None:
+                    continue
+                if raw_writable(protocol, stream):
+                    # Lo habitual, escrito en línea: este bucle es el que más se repite.
+                    try:
+                        sent = stream.socket.send(frame)
+                    except OSError:
+                        sent = 0
+                    if sent != size:
+                        self._hand_over(conn, stream, memoryview(frame)[sent:])
+                elif not protocol.is_closing():
+                    self._write(conn, stream, frame)  # Tornado tiene algo en cola.
             return
         # Lo que llega detrás, en la misma vuelta, espera junto al final de la vuelta.
         if exclude in self._streams and exclude not in self._own:
@@ -233,30 +266,29 @@ class Outbox:
         return subclass
 
     def _write(self, conn: Any, stream: IOStream, data: bytes) -> None:
-        if stream.writing():
-            # Tornado aún guarda bytes de antes: los nuevos van detrás, para no
-            # desordenar nada, y cuentan para el límite de cliente lento.
-            if self._pending[conn] + len(data) > self.max_pending_bytes:
-                self._own[conn] = []  # Lo que tuviera en cola ya no se le envía.
-                self._too_slow(conn)
-                return
-            rest = memoryview(data)
-        else:
+        if not stream.writing():
             # Nada en cola: escribimos directamente en el socket, sin Future ni tarea.
             try:
                 sent = stream.socket.send(data)
-            except BlockingIOError:
-                sent = 0
             except OSError:
-                # El cliente se fue. Se lo pasamos a Tornado, que cierra la
-                # conexión como siempre (y el handler recibirá on_close).
+                # Socket lleno (BlockingIOError) o cliente que se fue: se lo pasamos
+                # todo a Tornado, que lo enviará o cerrará la conexión como siempre.
                 sent = 0
-            if sent == len(data):
-                return
-            rest = memoryview(data)[sent:]
-        # Lo que el socket no aceptó se lo damos a Tornado, que lo enviará cuando pueda.
-        self._pending[conn] += len(rest)
+            if sent != len(data):
+                self._hand_over(conn, stream, memoryview(data)[sent:])
+            return
+        # Tornado aún guarda bytes de antes: los nuevos van detrás, para no
+        # desordenar nada, y cuentan para el límite de cliente lento.
+        if self._pending[conn] + len(data) > self.max_pending_bytes:
+            self._own[conn] = []  # Lo que tuviera en cola ya no se le envía.
+            self._too_slow(conn)
+            return
+        self._hand_over(conn, stream, memoryview(data))
+
+    def _hand_over(self, conn: Any, stream: IOStream, rest: memoryview) -> None:
+        """Lo que el socket no aceptó se lo damos a Tornado, que lo enviará cuando pueda."""
         size = len(rest)
+        self._pending[conn] += size
 
         def written(future: asyncio.Future[None]) -> None:
             if conn in self._pending:
