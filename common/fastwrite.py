@@ -173,9 +173,12 @@ class Outbox:
         if not self._batching:
             # Lo primero de esta vuelta sale en el acto: aún no hay nada que juntar.
             self._start_batch()
-            size = len(frame)
-            for conn, stream in list(self._streams.items()):
-                if conn is exclude or conn not in self._streams:
+            size, streams = len(frame), self._streams
+            # list(streams) y no list(streams.items()): 1000 tuplas por mensaje
+            # harían saltar al recolector de basura de Python, y sus pausas se notan.
+            for conn in list(streams):
+                stream = streams.get(conn)
+                if stream is None or conn is exclude:
                     continue
                 protocol = conn.ws_connection
                 if protocol is None:
@@ -229,10 +232,11 @@ class Outbox:
         if not frames and not own:
             return
         self._frames, self._own = [], {}
-        shared = b"".join(frames)
-        for conn, stream in list(self._streams.items()):
+        shared, streams = b"".join(frames), self._streams
+        for conn in list(streams):
+            stream = streams.get(conn)
             data = b"".join(own[conn]) if conn in own else shared
-            if data and conn in self._streams and is_open(conn):
+            if data and stream is not None and is_open(conn):
                 self._write(conn, stream, data)
 
     def _queue_first_class(self, cls: type) -> type:
