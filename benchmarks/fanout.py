@@ -529,6 +529,12 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
         lines.append(
             title.ljust(width0) + "  " + "  ".join(c.rjust(w) for c, w in zip(cells, widths))
         )
+    if args.rounds > 1 and "rate" in args.phases:
+        lines.append("\nCada ronda (para ver el ruido): µs de CPU por entrega · latencia p99 (ms)")
+        for r in results:
+            cpu = " ".join(number(x, 2) for x in r.rate_cpu_us)
+            p99 = " ".join(number(x, 1) for x in r.p99_ms)
+            lines.append(f"  {r.label:<24} {cpu} · {p99}")
     for r in results:
         if r.problem:
             lines.append(f"\n¡Atención! {r.label}: {r.problem}")
@@ -632,15 +638,20 @@ async def run(args: argparse.Namespace) -> list[Result]:
                 targets.append(await connect(server, args, expected))
                 if not active:  # Solo memoria: soltamos los bots antes del siguiente.
                     disconnect(targets[-1])
-            # Las rondas alternan servidores: si otro programa se cuela un momento,
-            # afecta a una ronda de uno, no a todas las de un mismo servidor.
+            # Las rondas alternan servidores, y cada ronda empieza por uno distinto: si
+            # otro programa se cuela un momento, estropea una ronda de uno, no todas.
             for round_ in range(1, args.rounds + 1 if active else 1):
-                if "rate" in args.phases:
-                    for target in targets:
-                        await rate_phase(target, args, round_)
-                if "burst" in args.phases:
-                    for target in targets:
-                        await burst_phase(target, args, round_)
+                shift = (round_ - 1) % len(targets)
+                order = targets[shift:] + targets[:shift]
+                for phase, wanted in ((rate_phase, "rate"), (burst_phase, "burst")):
+                    if wanted not in args.phases:
+                        continue
+                    for target in order:
+                        # Todos los servidores comparten núcleo: antes de medir uno,
+                        # esperamos a que los demás terminen lo que tuvieran pendiente.
+                        for other in targets:
+                            await settle(other.server, 15)
+                        await phase(target, args, round_)
             if active:
                 for target in targets:
                     check_complete(target)
