@@ -16,7 +16,7 @@ from common.limits import TOO_BIG_REASON, FloodLimits
 from stack2_http import protocol
 from stack2_http.server import make_app
 from tests.helpers import assert_no_tracebacks, receive_event, wait_closed
-from tests.rawws import OPCODE_BINARY, OPCODE_TEXT, RawClient
+from tests.rawws import OPCODE_BINARY, OPCODE_TEXT, RawClient, SleepingClient
 
 FAST_PINGS = {"websocket_ping_interval": 0.2, "websocket_ping_timeout": 0.2}
 
@@ -223,4 +223,29 @@ async def test_sockets_killed_in_the_middle_of_a_burst_do_not_disturb_the_others
     while leaves < 10:
         leaves += (await receive_event(readers[1]))["type"] == "leave"
     assert len(hub) == 3
+    assert_no_tracebacks(server_log)
+
+
+@pytest.mark.gen_test(timeout=30)
+@pytest.mark.settings(flood=FloodLimits(rate=10_000, burst=10_000))
+async def test_a_client_that_never_reads_is_closed_and_the_others_are_told(
+    connect, ws_url, http_port, hub, server_log
+) -> None:
+    hub.max_pending_bytes = 64 * 1024
+    observer = await joined(connect, ws_url)
+    sleeper = await SleepingClient.connect(http_port, "/ws")
+    who = (await next_of(observer, "join"))["who"]
+    text = "x" * protocol.MAX_TEXT_LENGTH
+    for _ in range(3000):  # Unos 6 MB: más de lo que caben en los buffers del sistema.
+        observer.write_message(chat(text))
+        await next_of(observer, "message")  # El que sí lee recibe cada mensaje al momento.
+    # Tornado da 5 s al cliente para responder al cierre; después avisa a los demás.
+    while True:
+        event = json.loads(await asyncio.wait_for(observer.read_message(), 8))
+        if event["type"] == "leave":
+            break
+    assert event["who"] == who
+    assert hub.names == [event["online"][0]]
+    awake = await sleeper.wake()
+    await awake.close()
     assert_no_tracebacks(server_log)
