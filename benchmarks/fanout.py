@@ -68,6 +68,7 @@ class Server:
     pid: int | None = None
     proc: subprocess.Popen | None = None
     log: Path | None = None
+    json: bool = True  # ¿Habla el protocolo JSON del Stack 2? (la referencia, siempre)
 
     def cpu_seconds(self) -> float | None:
         """Segundos de CPU que lleva gastados el proceso del servidor (todos sus hilos)."""
@@ -135,7 +136,8 @@ def start_server(kind: str, stack: int, clients: int, logdir: Path) -> Server:
             found = re.search(rb"127\.0\.0\.1:(\d+)", banner)
             if found:
                 url = f"ws://127.0.0.1:{found.group(1).decode()}{path}"
-                return Server(SERVER_KINDS[kind], url, proc.pid, proc, log)
+                json_protocol = kind == REFERENCE or stack == 2
+                return Server(SERVER_KINDS[kind], url, proc.pid, proc, log, json_protocol)
     proc.kill()
     proc.wait()
     raise SystemExit(f"El servidor «{kind}» no arrancó. Su registro:\n{log.read_text()[-3000:]}")
@@ -234,9 +236,9 @@ class Bot(asyncio.Protocol):
         self.transport.write(b"".join(frames))
 
 
-def message_payload(stack: int, seq: int, size: int) -> bytes:
-    """El texto que envía el emisor, con su marca, como lo espera cada stack."""
-    if stack == 1:
+def message_payload(json_protocol: bool, seq: int, size: int) -> bytes:
+    """El texto que envía el emisor, con su marca, como lo espera cada servidor."""
+    if not json_protocol:
         text = f"#{seq:08d} " + "x" * max(0, size - 10)
         return text.encode()
     # En el Stack 2 el servidor añade ~85 bytes (from, time...) al texto.
@@ -371,7 +373,7 @@ async def rate_phase(target: Target, args: argparse.Namespace, round_: int) -> N
         if delay > 0:
             await asyncio.sleep(delay)
         bench.sent_at.append(time.perf_counter())
-        target.bots[0].send_text([message_payload(args.stack, first + i, args.size)])
+        target.bots[0].send_text([message_payload(server.json, first + i, args.size)])
         progress.update(i + 1)
     target.seq = first + count
     await wait_delivered(bench, before + count * args.clients, 30)
@@ -408,7 +410,7 @@ async def burst_phase(target: Target, args: argparse.Namespace, round_: int) -> 
         in_flight = seq - first - (bench.delivered - before) / args.clients
         room = min(int(max(2, window) - in_flight), limit - seq)
         if room > 0:
-            chunk = [message_payload(args.stack, s, args.size) for s in range(seq, seq + room)]
+            chunk = [message_payload(server.json, s, args.size) for s in range(seq, seq + room)]
             bench.sent_at.extend([0.0] * room)
             target.bots[0].send_text(chunk)
             seq += room
@@ -631,7 +633,7 @@ async def run(args: argparse.Namespace) -> list[Result]:
     with tempfile.TemporaryDirectory(prefix="fanout-") as logdir:
         try:
             if args.url:
-                servers.append(Server(args.url, args.url, args.pid))
+                servers.append(Server(args.url, args.url, args.pid, json=args.stack == 2))
             for kind in [] if args.url else args.servers:
                 servers.append(start_server(kind, args.stack, args.clients, Path(logdir)))
             for server in servers:
