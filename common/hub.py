@@ -55,8 +55,14 @@ class Hub:
     """
 
     def __init__(
-        self, max_pending_bytes: int = DEFAULT_MAX_PENDING_BYTES, fast: bool = True
+        self,
+        max_pending_bytes: int = DEFAULT_MAX_PENDING_BYTES,
+        fast: bool = True,
+        max_connections: int | None = None,
     ) -> None:
+        # Cuántas conexiones caben a la vez (None = sin tope). runner.run() lo
+        # ajusta a lo que permite el sistema antes de abrir el puerto.
+        self.max_connections = max_connections
         # Un dict conserva el orden de llegada: la lista «en línea» sale ordenada.
         # El valor es el nombre visible de la conexión (None si el stack no usa nombres).
         self._names: dict[Connection, str | None] = {}
@@ -78,12 +84,21 @@ class Hub:
         if self._outbox is not None:
             self._outbox.max_pending_bytes = value
 
-    def add(self, conn: Connection, name: str | None = None) -> None:
-        """Da de alta una conexión recién abierta."""
+    def add(self, conn: Connection, name: str | None = None) -> bool:
+        """Da de alta una conexión recién abierta; si el chat está lleno, la cierra.
+
+        Devuelve False si no cabía: entonces el handler no debe anunciarla.
+        """
+        if self.max_connections is not None and len(self._names) >= self.max_connections:
+            log.warning("Chat lleno (%d conexiones): rechazo una nueva", len(self._names))
+            # 1013 = «try again later»: el navegador sabe que puede volver a intentarlo.
+            conn.close(1013, "El chat está lleno: inténtalo dentro de un rato")
+            return False
         self._names[conn] = name
         if self._outbox is None or not self._outbox.add(conn):
             self._pending[conn] = 0
         log.info("Conexión abierta%s (%d en total)", _label(name), len(self._names))
+        return True
 
     def remove(self, conn: Connection) -> bool:
         """Da de baja una conexión; devuelve False si ya no estaba."""

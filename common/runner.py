@@ -56,6 +56,9 @@ def parse_options(
     options.define(
         "ping_timeout", default=20.0, type=float, help="segundos de espera a la respuesta al ping"
     )
+    options.define(
+        "hub", default="fast", help="envío del hub: fast, o plain (el bucle simple, para comparar)"
+    )
     if define is not None:
         define(options)
     options.parse_command_line(None if argv is None else ["server.py", *argv])
@@ -74,6 +77,13 @@ def app_settings(options: OptionParser) -> dict[str, Any]:
         "websocket_ping_interval": options.ping_interval,
         "websocket_ping_timeout": min(options.ping_timeout, options.ping_interval),
     }
+
+
+def hub_settings(options: OptionParser) -> dict[str, Any]:
+    """Los argumentos de Hub() que salen de las opciones comunes."""
+    if options.hub not in ("fast", "plain"):
+        raise SystemExit(f"Error: --hub admite «fast» o «plain», no «{options.hub}».")
+    return {"fast": options.hub == "fast", "max_connections": options.max_connections}
 
 
 def raise_open_file_limit() -> int | None:
@@ -118,9 +128,10 @@ def run(
     except OSError as error:
         raise SystemExit(_bind_error(options.port, error)) from None
     port = sockets[0].getsockname()[1]
-    capacity = connection_capacity(options.max_connections, raise_open_file_limit())
+    # Cada conexión ocupa un descriptor de archivo: el tope real es el menor de los dos.
+    hub.max_connections = connection_capacity(options.max_connections, raise_open_file_limit())
     urls = server_urls(url, port, options.address)
-    print(banner(title, urls, client_file, capacity), flush=True)
+    print(banner(title, urls, client_file, hub.max_connections), flush=True)
     asyncio.run(_serve(app, hub, sockets))
 
 

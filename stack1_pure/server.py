@@ -9,7 +9,7 @@ import tornado.web
 import tornado.websocket
 
 from common.hub import Hub
-from common.runner import app_settings, parse_options, run
+from common.runner import app_settings, hub_settings, parse_options, run
 
 CLIENT_FILE = Path(__file__).with_name("cliente.html")
 
@@ -51,7 +51,7 @@ def make_app(hub: Hub, **settings: Any) -> tornado.web.Application:
 
 def main() -> None:
     options = parse_options(default_port=8765)
-    hub = Hub()
+    hub = Hub(**hub_settings(options))
     app = make_app(hub, **app_settings(options))
     run(app, hub, options, "Stack 1 · WebSocket puro", "ws://{host}", client_file=CLIENT_FILE)
 

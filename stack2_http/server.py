@@ -13,7 +13,7 @@ from tornado.options import OptionParser
 
 from common.hub import Hub
 from common.limits import FloodGuard, FloodLimits, Verdict, localized_protocol
-from common.runner import app_settings, parse_options, run
+from common.runner import app_settings, hub_settings, parse_options, run
 from stack2_http import protocol
 
 HERE = Path(__file__).resolve().parent
@@ -80,7 +80,8 @@ class ChatSocket(tornado.websocket.WebSocketHandler):
         return localized_protocol(self)  # El de Tornado, con motivos de cierre en español.
 
     def open(self) -> None:
-        self.hub.add(self, name=self.identity)
+        if not self.hub.add(self, name=self.identity):
+            return  # Chat lleno: el hub ya la cerró con 1013 y nadie debe saber de ella.
         self.hub.send(self, protocol.welcome(self.identity, self.hub.names))
         self.hub.broadcast(protocol.join(self.identity, self.hub.names), exclude=self)
 
@@ -141,7 +142,7 @@ def define_stack2_options(options: OptionParser) -> None:
 
 def main() -> None:
     options = parse_options(default_port=8000, define=define_stack2_options)
-    hub = Hub()
+    hub = Hub(**hub_settings(options))
     flood = FloodLimits(rate=options.rate, burst=options.burst)
     app = make_app(hub, flood, options.allowed_origins, **app_settings(options))
     run(app, hub, options, "Stack 2 · HTTP + WebSocket", "http://{host}/")

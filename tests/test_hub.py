@@ -175,3 +175,14 @@ def test_connections_without_a_tornado_stream_use_the_plain_path(fast: bool) -> 
     hub.send(last, "dos")
     # Sin stream de Tornado no hay nada que agrupar: llega en el acto, como siempre.
     assert (first.received, last.received) == (["uno"], ["uno", "dos"])
+
+
+def test_a_full_hub_closes_newcomers_with_1013_and_keeps_the_rest() -> None:
+    hub = Hub(max_connections=2)
+    first, second, third = FakeConnection(), FakeConnection(), FakeConnection()
+    assert hub.add(first) and hub.add(second)
+    assert hub.add(third) is False
+    assert third.closed is not None and third.closed[0] == 1013
+    assert third not in hub and len(hub) == 2
+    hub.broadcast("hola")
+    assert (first.received, second.received, third.received) == (["hola"], ["hola"], [])

@@ -157,3 +157,40 @@ def test_importing_the_servers_starts_nothing() -> None:
 
     assert callable(stack1_pure.server.make_app)
     assert callable(stack2_http.server.make_app)
+
+
+@pytest.mark.gen_test(timeout=20)
+@pytest.mark.parametrize("stack", STACKS)
+async def test_the_banner_says_how_many_connections_fit(servers, stack) -> None:
+    folder, _, _ = STACKS[stack]
+    server = await Server.start(folder, ROOT, "--max-connections=50")
+    servers.append(server)
+    assert "Admite hasta 50 conexiones a la vez" in server.banner
+    await server.stop()
+
+
+@pytest.mark.gen_test(timeout=20)
+async def test_the_plain_hub_option_still_chats(servers) -> None:
+    server = await Server.start("stack1_pure", ROOT, "--hub=plain")
+    servers.append(server)
+    client = await websocket_connect(f"ws://127.0.0.1:{server.port}")
+    await client.write_message("Ana: con el hub simple")
+    assert await receive(client) == "Ana: con el hub simple"
+    client.close()
+    await server.stop()
+
+
+@pytest.mark.gen_test(timeout=20)
+async def test_an_unknown_hub_option_gives_a_clear_error() -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "stack1_pure/server.py",
+        "--hub=turbo",
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), 10)
+    assert process.returncode == 1
+    assert "--hub admite «fast» o «plain»" in stderr.decode()
+    assert "Traceback" not in stderr.decode()

@@ -116,3 +116,13 @@ async def test_a_client_that_never_reads_is_closed_while_fifty_others_get_everyt
         reader.close()
     await asyncio.wait_for(asyncio.gather(*tasks), 5)
     assert_no_tracebacks(server_log)
+
+
+@pytest.mark.gen_test
+async def test_when_the_chat_is_full_newcomers_get_1013(connect, ws_base, hub) -> None:
+    hub.max_connections = 1
+    inside = await connect(ws_base)
+    outside = await connect(ws_base)
+    assert (await wait_closed(outside))[0] == 1013
+    await inside.write_message("Ana: sigo dentro")
+    assert await receive(inside) == "Ana: sigo dentro"

@@ -252,3 +252,19 @@ async def test_a_client_that_never_reads_is_closed_and_the_others_are_told(
     awake = await sleeper.wake()
     await awake.close()
     assert_no_tracebacks(server_log)
+
+
+@pytest.mark.gen_test
+async def test_when_the_chat_is_full_newcomers_get_1013_and_nobody_hears_of_them(
+    connect, ws_url, hub
+) -> None:
+    hub.max_connections = 2
+    first, second = await joined(connect, ws_url), await joined(connect, ws_url)
+    await receive_event(first, "join")
+    third = await connect(ws_url)
+    code, reason = await wait_closed(third)
+    assert code == 1013
+    assert "lleno" in reason
+    await second.write_message(chat("¿cabe alguien más?"))
+    # Lo siguiente que ve «first» es el mensaje: ni «join» ni «leave» del rechazado.
+    assert (await receive_event(first, "message"))["text"] == "¿cabe alguien más?"
