@@ -35,6 +35,15 @@ async def join(connect, ws_url: str) -> tuple[WebSocketClientConnection, dict]:
     return conn, await receive_event(conn, "welcome")
 
 
+async def three_clients(connect, ws_url: str) -> list[WebSocketClientConnection]:
+    """Tres clientes conectados, con los avisos de entrada ya leídos."""
+    clients = [await connect(ws_url) for _ in range(3)]
+    for i, client in enumerate(clients):  # welcome + un join por cada uno que llegó después
+        for _ in range(3 - i):
+            await receive(client)
+    return clients
+
+
 def chat(text: str) -> str:
     return json.dumps({"type": "message", "text": text})
 
@@ -119,10 +128,7 @@ async def test_the_others_are_told_when_someone_leaves(connect, ws_url, hub) -> 
 
 @pytest.mark.gen_test
 async def test_a_message_reaches_everyone_labelled_with_the_sender(connect, ws_url) -> None:
-    clients = [await connect(ws_url) for _ in range(3)]
-    for i, client in enumerate(clients):  # welcome + un join por cada uno que llegó después
-        for _ in range(3 - i):
-            await receive(client)
+    clients = await three_clients(connect, ws_url)
     await clients[1].write_message(chat("Hola mundo"))
     for client in clients:
         event = await receive_event(client, "message")
@@ -133,10 +139,7 @@ async def test_a_message_reaches_everyone_labelled_with_the_sender(connect, ws_u
 
 @pytest.mark.gen_test
 async def test_three_clients_receive_each_message_exactly_once_in_order(connect, ws_url) -> None:
-    clients = [await connect(ws_url) for _ in range(3)]
-    for i, client in enumerate(clients):
-        for _ in range(3 - i):
-            await receive(client)
+    clients = await three_clients(connect, ws_url)
     expected = [f"mensaje {i}" for i in range(9)] + ["fin"]  # 10: la ráfaga permitida
     for text in expected:
         clients[0].write_message(chat(text))
@@ -147,10 +150,7 @@ async def test_three_clients_receive_each_message_exactly_once_in_order(connect,
 
 @pytest.mark.gen_test
 async def test_every_client_sees_the_same_order(connect, ws_url) -> None:
-    clients = [await connect(ws_url) for _ in range(3)]
-    for i, client in enumerate(clients):
-        for _ in range(3 - i):
-            await receive(client)
+    clients = await three_clients(connect, ws_url)
     for i in range(15):
         clients[i % 3].write_message(chat(f"m{i}"))
     seen = []
