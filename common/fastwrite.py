@@ -118,7 +118,6 @@ class Outbox:
         self._pending: dict[Any, int] = {}
         self._frames: list[bytes] = []
         self._own: dict[Any, list[bytes]] = {}
-        self._classes: dict[type, type] = {}  # Ver _queue_first_class.
         # True desde el primer envío de una vuelta del loop hasta el flush del final.
         self._batching = False
 
@@ -142,7 +141,6 @@ class Outbox:
         if self._frames:
             # Llega a mitad de vuelta: no debe recibir lo que se envió antes de entrar.
             self._own[conn] = []
-        conn.__class__ = self._queue_first_class(type(conn))
         return True
 
     def discard(self, conn: Any) -> None:
@@ -153,8 +151,6 @@ class Outbox:
         del self._streams[conn]
         self._pending.pop(conn, None)
         self._own.pop(conn, None)
-        # Vuelve a ser de su clase de siempre (ver _queue_first_class).
-        conn.__class__ = getattr(type(conn), "_class_before_hub", type(conn))
 
     def flush_one(self, conn: Any) -> None:
         """Escribe ya lo que ``conn`` tiene en cola, sin esperar al resto."""
@@ -238,36 +234,6 @@ class Outbox:
             data = b"".join(own[conn]) if conn in own else shared
             if data and stream is not None and is_open(conn):
                 self._write(conn, stream, data)
-
-    def _queue_first_class(self, cls: type) -> type:
-        """Una subclase del handler cuyo close() y write_message() esperan a la cola.
-
-        Sin esto, un ``self.close()`` justo después de un ``hub.send()`` adelantaría
-        al mensaje, que aún espera al final de la vuelta del loop. Cambiamos la
-        clase de la conexión (no sus atributos, que costarían ~2 KB por conexión)
-        por esta subclase, creada una sola vez por clase de handler y hub.
-        """
-        if getattr(cls, "_class_before_hub", None) is not None:
-            return cls  # Ya era de la subclase (entró dos veces en el hub).
-        subclass = self._classes.get(cls)
-        if subclass is None:
-            flush_one = self.flush_one
-
-            class QueueFirst(cls):  # type: ignore[valid-type,misc]
-                _class_before_hub = cls
-
-                def close(self, code: int | None = None, reason: str | None = None) -> None:
-                    flush_one(self)
-                    super().close(code, reason)
-
-                def write_message(self, message: Any, binary: bool = False) -> Any:
-                    flush_one(self)
-                    return super().write_message(message, binary)
-
-            QueueFirst.__name__, QueueFirst.__qualname__ = cls.__name__, cls.__qualname__
-            QueueFirst.__module__ = cls.__module__
-            subclass = self._classes[cls] = QueueFirst
-        return subclass
 
     def _write(self, conn: Any, stream: IOStream, data: bytes) -> None:
         if not stream.writing():

@@ -149,6 +149,17 @@ class Hub:
         if written is not None:
             self._track(conn, len(message), written)
 
+    def close(self, conn: Connection, code: int, reason: str) -> None:
+        """Cierra una conexión después de enviarle lo que ya tenía en cola.
+
+        Con el camino rápido, un ``conn.close()`` directo podría adelantarse a
+        un mensaje que aún espera al final de esta vuelta del loop (por ejemplo,
+        el último aviso de error antes de echar a quien inunda el chat).
+        """
+        if self._outbox is not None:
+            self._outbox.flush_one(conn)
+        conn.close(code, reason)
+
     def close_all(self, code: int, reason: str) -> None:
         """Cierra todas las conexiones, por ejemplo al apagar el servidor."""
         if self._outbox is not None:

@@ -88,7 +88,8 @@ class ChatSocket(tornado.websocket.WebSocketHandler):
     def on_message(self, message: str | bytes) -> None:
         verdict = self.flood.check()
         if verdict is Verdict.CLOSE:
-            self.close(1008, "Demasiados mensajes seguidos")  # 1008 = «policy violation»
+            # A través del hub, para que los avisos ya en cola lleguen antes del cierre.
+            self.hub.close(self, 1008, "Demasiados mensajes seguidos")  # «policy violation»
             return
         try:
             if verdict is Verdict.DROP:

@@ -280,7 +280,7 @@ async def test_a_client_that_does_not_read_is_closed_and_the_others_get_everythi
 
 
 @pytest.mark.gen_test
-async def test_what_the_handler_writes_or_closes_itself_goes_after_the_queue(
+async def test_closing_through_the_hub_sends_what_was_queued_first(
     connect, ws_base, opened, hubs
 ) -> None:
     hub = hubs["fast"]
@@ -288,8 +288,7 @@ async def test_what_the_handler_writes_or_closes_itself_goes_after_the_queue(
     handler = opened[0]
     hub.broadcast("primero")  # Sale en el acto.
     hub.broadcast("en cola")  # Espera al final de la vuelta...
-    handler.write_message("directo")  # ...pero el handler no puede adelantarlo.
     hub.send(handler, "último")
-    handler.close(1000, "Hasta luego")
-    assert await receive_all(client, 4) == ["primero", "en cola", "directo", "último"]
+    hub.close(handler, 1000, "Hasta luego")  # ...y el cierre no puede adelantarlo.
+    assert await receive_all(client, 3) == ["primero", "en cola", "último"]
     assert await wait_closed(client) == (1000, "Hasta luego")
