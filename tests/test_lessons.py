@@ -415,7 +415,7 @@ def test_the_protocol_reference_documents_every_event_error_and_close_reason() -
     for folder in ("common", "stack1_pure", "stack2_http"):
         for path in (ROOT / folder).glob("*.py"):
             text = read(path)
-            reasons += re.findall(r'\.close\(\s*10\d\d,\s*"([^"]+)"', text)
+            reasons += re.findall(r'close\((?:[\w.]+,\s*)?10\d\d,\s*"([^"]+)"', text)
             reasons += re.findall(r'^\w+_REASON = "([^"]+)"', text, re.MULTILINE)
     stack1_only = {"Este chat solo acepta texto"}  # El Stack 2 responde con un evento.
     for reason in set(reasons) - stack1_only:
