@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import tornado.autoreload
 import tornado.web
 from tornado.httpserver import HTTPServer
 from tornado.log import enable_pretty_logging
@@ -70,6 +71,9 @@ def app_settings(options: OptionParser) -> dict[str, Any]:
     """Los ajustes de tornado.web.Application que salen de las opciones comunes."""
     return {
         "debug": options.debug,
+        # La recarga al guardar la arranca run() ya dentro del event loop: si la
+        # arrancara Application(), quedaría atada a un loop que nunca corre.
+        "autoreload": False,
         # Un frame mayor se rechaza antes de leerlo entero: cierre con 1009.
         "websocket_max_message_size": options.max_message_size,
         # Pings periódicos: si un portátil se duerme o pierde la wifi, su conexión
@@ -131,15 +135,21 @@ def run(
     # Cada conexión ocupa un descriptor de archivo: el tope real es el menor de los dos.
     hub.max_connections = connection_capacity(options.max_connections, raise_open_file_limit())
     urls = server_urls(url, port, options.address)
-    print(banner(title, urls, client_file, hub.max_connections), flush=True)
-    asyncio.run(_serve(app, hub, sockets))
+    text = banner(title, urls, client_file, hub.max_connections)
+    asyncio.run(_serve(app, hub, sockets, text))
 
 
-async def _serve(app: tornado.web.Application, hub: Hub, sockets: list) -> None:
+async def _serve(app: tornado.web.Application, hub: Hub, sockets: list, text: str) -> None:
     server = HTTPServer(app)
     server.add_sockets(sockets)
+    if app.settings.get("debug"):
+        # --debug: vigila los archivos y reinicia el servidor al guardar. Se
+        # arranca aquí, dentro del loop que corre (ver app_settings).
+        tornado.autoreload.start()
     stop = asyncio.Event()
     _on_shutdown_signal(stop.set)
+    # El banner sale cuando ya atendemos conexiones y Ctrl+C: todo lo que dice es cierto.
+    print(text, flush=True)
     await stop.wait()
 
     log.info("Apagando el servidor: cerrando %d conexiones", len(hub))

@@ -194,3 +194,27 @@ async def test_an_unknown_hub_option_gives_a_clear_error() -> None:
     assert process.returncode == 1
     assert "--hub admite «fast» o «plain»" in stderr.decode()
     assert "Traceback" not in stderr.decode()
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_debug_restarts_the_server_when_a_file_is_saved(servers) -> None:
+    server = await Server.start("stack1_pure", ROOT, "--debug")
+    servers.append(server)
+    watched = ROOT / "common" / "network.py"
+    first_line = b""
+    for _ in range(20):  # La vigilancia revisa los archivos cada medio segundo.
+        watched.touch()  # Como si el estudiante guardara el archivo.
+        try:
+            first_line = await asyncio.wait_for(server.process.stdout.readline(), 0.5)
+            break
+        except asyncio.TimeoutError:
+            continue
+    assert first_line, "El servidor no se reinició al guardar un archivo"
+    again = [first_line.decode()]
+    while "Ctrl+C" not in again[-1]:
+        line = await asyncio.wait_for(server.process.stdout.readline(), 10)
+        assert line, "El servidor terminó en lugar de reiniciarse"
+        again.append(line.decode())
+    assert "Stack 1 · WebSocket puro" in "".join(again)
+    returncode, stderr = await server.stop()
+    assert returncode == 0, stderr
