@@ -44,9 +44,9 @@ class ChatSocket(tornado.websocket.WebSocketHandler):
         self.hub.remove(self)
 
 
-def make_app(hub: Hub, **settings: Any) -> tornado.web.Application:
-    """Crea la aplicación: un único WebSocket en «/»."""
-    return tornado.web.Application([(r"/", ChatSocket, {"hub": hub})], **settings)
+def make_app(hub: Hub, handler: type = ChatSocket, **settings: Any) -> tornado.web.Application:
+    """Crea la aplicación: un único WebSocket en «/», atendido por ``handler``."""
+    return tornado.web.Application([(r"/", handler, {"hub": hub})], **settings)
 
 
 def main() -> None:

@@ -110,6 +110,7 @@ def make_app(
     hub: Hub,
     flood: FloodLimits = FloodLimits(),
     allowed_origins: Iterable[str] = (),
+    handler: type = ChatSocket,
     **settings: Any,
 ) -> tornado.web.Application:
     """Crea la aplicación: la página, sus archivos estáticos y el WebSocket, en un solo puerto."""
@@ -119,7 +120,7 @@ def make_app(
         [
             (r"/", PageHandler),
             (r"/clientehttp\.html", PageHandler),
-            (r"/ws", ChatSocket, socket_args),
+            (r"/ws", handler, socket_args),
         ],
         template_path=str(HERE),
         static_path=str(HERE / "static"),

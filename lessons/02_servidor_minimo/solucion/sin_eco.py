@@ -30,11 +30,7 @@ class ChatSinEco(ChatSocket):
 
 def make_app(hub: Hub, **settings: Any) -> tornado.web.Application:
     """La aplicación del Stack 1, con ChatSinEco en lugar de ChatSocket."""
-    app = make_stack_app(hub, **settings)
-    for rule in app.wildcard_router.rules:
-        if rule.target is ChatSocket:
-            rule.target = ChatSinEco  # Solo cambia la clase.
-    return app
+    return make_stack_app(hub, handler=ChatSinEco, **settings)
 
 
 if __name__ == "__main__":

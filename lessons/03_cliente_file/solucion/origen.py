@@ -39,11 +39,7 @@ class ChatSocketLocal(ChatSocket):
 
 def make_app(hub: Hub, **settings: Any) -> tornado.web.Application:
     """La aplicación del Stack 1, con ChatSocketLocal en lugar de ChatSocket."""
-    app = make_stack_app(hub, **settings)
-    for rule in app.wildcard_router.rules:
-        if rule.target is ChatSocket:
-            rule.target = ChatSocketLocal  # Solo cambia la clase.
-    return app
+    return make_stack_app(hub, handler=ChatSocketLocal, **settings)
 
 
 if __name__ == "__main__":

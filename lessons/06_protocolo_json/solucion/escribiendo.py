@@ -48,11 +48,7 @@ class ChatConEscribiendo(ChatSocket):
 
 def make_app(hub: Hub, **settings: Any) -> tornado.web.Application:
     """La aplicación del Stack 2, con ChatConEscribiendo en lugar de ChatSocket."""
-    app = make_stack_app(hub, **settings)
-    for rule in app.wildcard_router.rules:
-        if rule.target is ChatSocket:
-            rule.target = ChatConEscribiendo  # Solo cambia la clase.
-    return app
+    return make_stack_app(hub, handler=ChatConEscribiendo, **settings)
 
 
 if __name__ == "__main__":

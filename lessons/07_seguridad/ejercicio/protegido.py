@@ -44,11 +44,7 @@ class ChatProtegido(ChatSocket):
 
 def make_app(hub: Hub, **settings: Any) -> tornado.web.Application:
     """La aplicación del Stack 1, con ChatProtegido en lugar de ChatSocket."""
-    app = make_stack_app(hub, **settings)
-    for rule in app.wildcard_router.rules:
-        if rule.target is ChatSocket:
-            rule.target = ChatProtegido  # Solo cambia la clase.
-    return app
+    return make_stack_app(hub, handler=ChatProtegido, **settings)
 
 
 if __name__ == "__main__":
