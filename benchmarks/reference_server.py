@@ -29,7 +29,7 @@ async def main(port: int) -> None:
         me = f"{host}:{client_port}"
         clients[conn] = me
         await conn.send(protocol.welcome(me, list(clients.values())))
-        broadcast([c for c in clients if c is not conn], protocol.join(me, list(clients.values())))
+        broadcast([c for c in clients if c is not conn], protocol.join(me, len(clients)))
         try:
             async for raw in conn:
                 try:
@@ -40,7 +40,7 @@ async def main(port: int) -> None:
                 broadcast(clients, protocol.message(me, text))
         finally:
             del clients[conn]
-            broadcast(clients, protocol.leave(me, list(clients.values())))
+            broadcast(clients, protocol.leave(me, len(clients)))
 
     # Sin pings ni compresión, como los servidores Tornado en el benchmark.
     async with serve(

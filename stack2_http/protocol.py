@@ -9,8 +9,8 @@ El cliente envía:
 El servidor envía:
     welcome  {"you": "IP:puerto", "online": [...]}      solo a quien acaba de entrar
     message  {"from": "IP:puerto", "text": ..., "time": ISO 8601 UTC}
-    join     {"who": "IP:puerto", "online": [...]}      a los demás
-    leave    {"who": "IP:puerto", "online": [...]}
+    join     {"who": "IP:puerto", "count": 3}            a los demás
+    leave    {"who": "IP:puerto", "count": 2}
     error    {"code": "...", "text": "explicación en español"}
 """
 
@@ -81,12 +81,15 @@ def message(sender: str, text: str) -> str:
     return _encode("message", **{"from": sender}, text=text, time=_now())
 
 
-def join(who: str, online: list[str]) -> str:
-    return _encode("join", who=who, online=online)
+# join y leave llevan solo quién entra o sale y cuántos quedan, no la lista entera:
+# cada cliente la mantiene desde su welcome. Con la lista, que entraran N personas
+# movería N³ bytes; así, N². La lección 6 lo cuenta.
+def join(who: str, count: int) -> str:
+    return _encode("join", who=who, count=count)
 
 
-def leave(who: str, online: list[str]) -> str:
-    return _encode("leave", who=who, online=online)
+def leave(who: str, count: int) -> str:
+    return _encode("leave", who=who, count=count)
 
 
 def error(problem: ProtocolError) -> str:

@@ -83,7 +83,7 @@ class ChatSocket(tornado.websocket.WebSocketHandler):
         if not self.hub.add(self, name=self.identity):
             return  # Chat lleno: el hub ya la cerró con 1013 y nadie debe saber de ella.
         self.hub.send(self, protocol.welcome(self.identity, self.hub.names))
-        self.hub.broadcast(protocol.join(self.identity, self.hub.names), exclude=self)
+        self.hub.broadcast(protocol.join(self.identity, len(self.hub)), exclude=self)
 
     def on_message(self, message: str | bytes) -> None:
         verdict = self.flood.check()
@@ -103,7 +103,7 @@ class ChatSocket(tornado.websocket.WebSocketHandler):
 
     def on_close(self) -> None:
         if self.hub.remove(self):
-            self.hub.broadcast(protocol.leave(self.identity, self.hub.names))
+            self.hub.broadcast(protocol.leave(self.identity, len(self.hub)))
 
 
 def make_app(

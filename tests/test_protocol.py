@@ -57,8 +57,8 @@ def test_every_server_event_is_a_json_object_with_a_type() -> None:
     events = [
         protocol.welcome("127.0.0.1:5000", ["127.0.0.1:5000"]),
         protocol.message("127.0.0.1:5000", "Hola"),
-        protocol.join("127.0.0.1:5000", ["127.0.0.1:5000"]),
-        protocol.leave("127.0.0.1:5000", []),
+        protocol.join("127.0.0.1:5000", 1),
+        protocol.leave("127.0.0.1:5000", 0),
         protocol.error(protocol.ProtocolError("empty", "El mensaje está vacío.")),
     ]
     types = [json.loads(event)["type"] for event in events]

@@ -109,8 +109,7 @@ async def test_the_others_are_told_when_someone_joins(connect, ws_url) -> None:
     first, _ = await join(connect, ws_url)
     second, _ = await join(connect, ws_url)
     event = await receive_event(first, "join")
-    assert event["who"] == identity_of(second)
-    assert event["online"] == [identity_of(first), identity_of(second)]
+    assert event == {"type": "join", "who": identity_of(second), "count": 2}
 
 
 @pytest.mark.gen_test
@@ -122,8 +121,37 @@ async def test_the_others_are_told_when_someone_leaves(connect, ws_url, hub) -> 
     leaving.close()
     await wait_closed(leaving)
     event = await receive_event(staying, "leave")
-    assert event == {"type": "leave", "who": who, "online": [identity_of(staying)]}
+    assert event == {"type": "leave", "who": who, "count": 1}
     assert len(hub) == 1
+
+
+@pytest.mark.gen_test
+async def test_welcome_plus_join_and_leave_rebuild_who_is_online(connect, ws_url, hub) -> None:
+    watcher, welcome = await join(connect, ws_url)
+    people = list(welcome["online"])  # Lo mismo que hace chat.js con cada evento.
+    others = [(await join(connect, ws_url))[0] for _ in range(4)]
+    for leaving in others[1::2]:
+        leaving.close()
+        await wait_closed(leaving)
+    for _ in range(4 + 2):  # Cuatro entradas y dos salidas.
+        event = await receive_event(watcher)
+        if event["type"] == "join":
+            people.append(event["who"])
+        elif event["type"] == "leave":
+            people.remove(event["who"])
+        assert event["count"] == len(people)
+    assert people == hub.names
+
+
+@pytest.mark.gen_test
+async def test_join_and_leave_do_not_grow_with_the_number_of_people(connect, ws_url) -> None:
+    # Si llevaran la lista entera, que entraran N personas movería N³ bytes.
+    watcher, _ = await join(connect, ws_url)
+    sizes = []
+    for _ in range(30):
+        await join(connect, ws_url)
+        sizes.append(len(await receive(watcher)))
+    assert max(sizes) - min(sizes) <= 2  # Solo cambian las cifras del puerto y del recuento.
 
 
 @pytest.mark.gen_test

@@ -19,6 +19,9 @@
 
   let socket = null;
   let me = null;
+  // Quién está en línea: nombre → su <li>. Llega entera en el welcome; después,
+  // cada join o leave añade o quita una persona (el servidor no repite la lista).
+  const people = new Map();
   let attempts = 0;
   let retryTimer = null;
 
@@ -85,11 +88,11 @@
         break;
       case "join":
         addNotice(event.who + " se ha unido.");
-        showOnline(event.online);
+        addPerson(event.who);
         break;
       case "leave":
         addNotice(event.who + " ha salido.");
-        showOnline(event.online);
+        removePerson(event.who);
         break;
       case "error":
         addNotice(event.text, "error");
@@ -144,17 +147,33 @@
   }
 
   function showOnline(names) {
-    online.replaceChildren(
-      ...names.map((name) => {
-        const item = document.createElement("li");
-        item.textContent = name === me ? name + " (tú)" : name;
-        if (name === me) {
-          item.className = "mine";
-        }
-        return item;
-      }),
-    );
-    onlineCount.textContent = String(names.length);
+    people.clear();
+    online.replaceChildren();
+    names.forEach(addPerson);
+    onlineCount.textContent = String(people.size);
+  }
+
+  function addPerson(name) {
+    if (people.has(name)) {
+      return;
+    }
+    const item = document.createElement("li");
+    item.textContent = name === me ? name + " (tú)" : name;
+    if (name === me) {
+      item.className = "mine";
+    }
+    people.set(name, item);
+    online.append(item);
+    onlineCount.textContent = String(people.size);
+  }
+
+  function removePerson(name) {
+    const item = people.get(name);
+    if (item) {
+      item.remove();
+      people.delete(name);
+    }
+    onlineCount.textContent = String(people.size);
   }
 
   function setStatus(state, text) {
