@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import base64
 import contextlib
+import gc
 import ipaddress
 import json
 import os
@@ -43,6 +44,7 @@ SEQ = re.compile(rb"#(\d{8}) ")
 SEQ_TAIL = 9  # Bytes que guardamos entre lecturas por si una marca llega partida.
 MAX_BURST_MESSAGES = 500_000  # Tope de mensajes por ráfaga, además del de tiempo.
 HANDSHAKES_AT_ONCE = 256
+WARMUP_SECONDS = 1.0  # A ritmo fijo, antes de la primera ronda; no cuenta.
 
 SERVER_KINDS = {
     "websockets": "websockets.broadcast",
@@ -360,7 +362,17 @@ async def connect(server: Server, args: argparse.Namespace, expected: bytes) -> 
     return Target(server, bench, bots, result)
 
 
-async def rate_phase(target: Target, args: argparse.Namespace, round_: int) -> None:
+async def warm_up(target: Target, args: argparse.Namespace) -> None:
+    """Un poco de ritmo fijo que no se apunta: lo que un servidor hace una sola vez
+    tras conectar a todos (p. ej., su recolector de basura revisando los miles de
+    objetos nuevos) no debe caer en la primera ronda de uno y no en la de otro."""
+    measured, target.result = target.result, Result(target.server.label)
+    short = argparse.Namespace(**{**vars(args), "seconds": WARMUP_SECONDS})
+    await rate_phase(target, short, "calentamiento")
+    target.result = measured
+
+
+async def rate_phase(target: Target, args: argparse.Namespace, round_: int | str) -> None:
     """Ritmo fijo: un mensaje cada 1/rate segundos; mide CPU y latencia de cada entrega."""
     server, bench, result = target.server, target.bench, target.result
     count = int(args.rate * args.seconds)
@@ -628,8 +640,9 @@ async def run(args: argparse.Namespace) -> list[Result]:
     """Arranca los servidores, conecta los bots y alterna las fases entre servidores."""
     per_round = int(args.rate * args.seconds) * ("rate" in args.phases)
     per_round += MAX_BURST_MESSAGES * ("burst" in args.phases)
-    expected = b"".join(b"%08d" % i for i in range(per_round * args.rounds))
     active = bool(args.phases & {"rate", "burst"})
+    warmup = int(args.rate * WARMUP_SECONDS) if active else 0
+    expected = b"".join(b"%08d" % i for i in range(warmup + per_round * args.rounds))
     servers: list[Server] = []
     targets: list[Target] = []
     with tempfile.TemporaryDirectory(prefix="fanout-") as logdir:
@@ -642,6 +655,16 @@ async def run(args: argparse.Namespace) -> list[Result]:
                 targets.append(await connect(server, args, expected))
                 if not active:  # Solo memoria: soltamos los bots antes del siguiente.
                     disconnect(targets[-1])
+            # Miles de bots son muchos objetos: si el recolector de basura de ESTE
+            # proceso se parara a revisarlos en mitad de una fase, esa pausa (10-40 ms)
+            # se sumaría a la latencia del servidor que estuviéramos midiendo.
+            gc.collect()
+            gc.freeze()
+            if active:
+                for target in targets:
+                    for other in targets:
+                        await settle(other.server, 15)
+                    await warm_up(target, args)
             # Las rondas alternan servidores, y cada ronda empieza por uno distinto: si
             # otro programa se cuela un momento, estropea una ronda de uno, no todas.
             for round_ in range(1, args.rounds + 1 if active else 1):

@@ -9,8 +9,9 @@ en el acto, y los que llegan detrás en esa misma vuelta (una ráfaga) se juntan
 salen en una sola llamada al sistema por cliente en cuanto el loop termina lo que
 estaba haciendo (``call_soon``). Nunca se espera a un temporizador.
 
-Lo que depende de detalles internos de Tornado vive en dos funciones pequeñas,
-``tornado_stream()`` y ``raw_writable()``, vigiladas por tests/test_hub_fast.py;
+Lo que depende de detalles internos de Tornado vive en tres funciones pequeñas,
+``tornado_stream()``, ``raw_target()`` y ``raw_writable()``, vigiladas por
+tests/test_hub_fast.py;
 lo demás usa la API pública de IOStream (``writing``, ``socket``, ``write``,
 ``set_nodelay``) y la misma comprobación que hace ``write_message`` (``is_open``).
 """
@@ -76,22 +77,34 @@ def tornado_stream(conn: object) -> IOStream | None:
     return stream if type(stream) is IOStream else None
 
 
-def raw_writable(protocol: Any, stream: Any) -> bool:
-    """True si podemos escribir ya en el socket: la conexión no se está cerrando y
-    Tornado no guarda nada pendiente de enviar en ella.
+# Lo que el bucle del broadcast guarda de cada conexión, preparado al darla de alta.
+Target = tuple[Any, IOStream, WebSocketProtocol13, Any, Callable[[bytes], int]]
 
-    Es ``not protocol.is_closing() and not stream.writing()``, pero leyendo los
-    atributos en vez de llamar a cuatro métodos: es la línea que más se repite
-    (una vez por cliente y mensaje). ``_closed`` y ``_write_buffer._size`` son
-    internos de IOStream; tests/test_hub_fast.py comprueba que esta función
-    sigue diciendo lo mismo que la API pública.
+
+def raw_target(conn: Any, stream: IOStream) -> Target:
+    """``(conn, stream, protocolo, búfer de escritura, socket.send)`` de una conexión.
+
+    El bucle del broadcast repite su trabajo una vez por cliente y mensaje, y entre
+    un ``send()`` y el siguiente el kernel ha vaciado las cachés de la CPU: cada
+    objeto que tocamos cuesta. Por eso se prepara aquí, una sola vez, lo justo para
+    decidir y escribir. ``_write_buffer`` es interno de IOStream (el mismo objeto
+    hasta que el stream se cierra); tests/test_hub_fast.py vigila que siga así.
     """
-    return not (
-        stream._closed
-        or protocol.client_terminated
-        or protocol.server_terminated
-        or stream._write_buffer._size
-    )
+    protocol = conn.ws_connection
+    return (conn, stream, protocol, stream._write_buffer, stream.socket.send)
+
+
+def raw_writable(protocol: Any, write_buffer: Any) -> bool:
+    """True si podemos escribir ya en el socket: no hemos enviado ni recibido el
+    cierre, y Tornado no guarda nada pendiente de enviar en esa conexión.
+
+    Es ``not protocol.is_closing() and not stream.writing()`` sin llamar a ningún
+    método, salvo por una cosa: un socket que ya se cerró (y del que Tornado aún no
+    ha avisado) da True. Escribir en él falla con OSError, y el bucle lo salta.
+    El broadcast la escribe en línea; tests/test_hub_fast.py la compara con la API
+    pública.
+    """
+    return not (protocol.client_terminated or protocol.server_terminated or write_buffer._size)
 
 
 def is_open(conn: Any) -> bool:
@@ -114,6 +127,7 @@ class Outbox:
         self.max_pending_bytes = max_pending_bytes
         self._too_slow = too_slow  # Cierra una conexión que no lee (lo decide el hub).
         self._streams: dict[Any, IOStream] = {}
+        self._targets: dict[Any, Target] = {}  # Ver raw_target().
         # Bytes que Tornado aún guarda para cada conexión porque su socket estaba lleno.
         self._pending: dict[Any, int] = {}
         self._frames: list[bytes] = []
@@ -133,6 +147,7 @@ class Outbox:
         if stream is None:
             return False
         self._streams[conn] = stream
+        self._targets[conn] = raw_target(conn, stream)
         self._pending[conn] = 0
         # Sin el algoritmo de Nagle: el kernel no retiene un frame pequeño esperando
         # el ACK del anterior (con el ACK retardado del cliente, hasta 40 ms). Ya
@@ -149,6 +164,7 @@ class Outbox:
             return
         self.flush_one(conn)
         del self._streams[conn]
+        del self._targets[conn]
         self._pending.pop(conn, None)
         self._own.pop(conn, None)
 
@@ -169,26 +185,25 @@ class Outbox:
         if not self._batching:
             # Lo primero de esta vuelta sale en el acto: aún no hay nada que juntar.
             self._start_batch()
-            size, streams = len(frame), self._streams
-            # list(streams) y no list(streams.items()): 1000 tuplas por mensaje
-            # harían saltar al recolector de basura de Python, y sus pausas se notan.
-            for conn in list(streams):
-                stream = streams.get(conn)
-                if stream is None or conn is exclude:
+            size = len(frame)
+            # Una copia de la lista (alguien puede salir mientras enviamos), con
+            # tuplas ya hechas: crear 1000 por mensaje despertaría al recolector de basura.
+            for conn, stream, protocol, write_buffer, send in list(self._targets.values()):
+                if conn is exclude:
                     continue
-                protocol = conn.ws_connection
-                if protocol is None:
+                # raw_writable(), escrita en línea: este bucle es el que más se repite.
+                if protocol.client_terminated or protocol.server_terminated or write_buffer._size:
+                    if not protocol.is_closing():
+                        self._write(conn, stream, frame)  # Tornado tiene algo en cola.
                     continue
-                if raw_writable(protocol, stream):
-                    # Lo habitual, escrito en línea: este bucle es el que más se repite.
-                    try:
-                        sent = stream.socket.send(frame)
-                    except OSError:
-                        sent = 0
-                    if sent != size:
-                        self._hand_over(conn, stream, memoryview(frame)[sent:])
-                elif not protocol.is_closing():
-                    self._write(conn, stream, frame)  # Tornado tiene algo en cola.
+                try:
+                    sent = send(frame)
+                except BlockingIOError:  # Socket lleno: todo el frame, a la cola de Tornado.
+                    sent = 0
+                except OSError:
+                    continue  # Socket ya cerrado: Tornado avisará y on_close lo dará de baja.
+                if sent != size:
+                    self._hand_over(conn, stream, memoryview(frame)[sent:])
             return
         # Lo que llega detrás, en la misma vuelta, espera junto al final de la vuelta.
         if exclude in self._streams and exclude not in self._own:

@@ -19,9 +19,9 @@ from tornado.websocket import (
 )
 
 from common import fastwrite
-from common.fastwrite import raw_writable, text_frame, tornado_stream
+from common.fastwrite import raw_target, raw_writable, text_frame, tornado_stream
 from common.hub import Hub
-from tests.helpers import RECEIVE_TIMEOUT, receive, wait_closed
+from tests.helpers import RECEIVE_TIMEOUT, assert_no_tracebacks, receive, wait_closed
 
 
 class HubSocket(WebSocketHandler):
@@ -97,6 +97,8 @@ async def test_raw_writable_says_the_same_as_tornados_public_checks(
     await connect(f"{ws_base}/plain")  # Camino simple: el hub no toca este stream.
     handler = opened[0]
     protocol, stream = handler.ws_connection, handler.ws_connection.stream
+    # Lo que el broadcast prepara al dar de alta la conexión, antes de todo lo demás.
+    _, _, _, write_buffer, _ = raw_target(handler, stream)
 
     def public() -> bool:
         return not protocol.is_closing() and not stream.writing()
@@ -109,7 +111,7 @@ async def test_raw_writable_says_the_same_as_tornados_public_checks(
             handler.close()
         elif step == "cerrada":
             stream.close()
-        assert raw_writable(protocol, stream) == public(), (
+        assert raw_writable(protocol, write_buffer) == public(), (
             f"raw_writable() ya no coincide con is_closing()/writing() con la conexión {step}: "
             "revisa los atributos internos de IOStream que usa common/fastwrite.py."
         )
@@ -236,6 +238,21 @@ async def test_a_client_that_vanished_does_not_stop_the_others(
         assert await receive_all(client, 20) == [f"m{i}" for i in range(20)]
     assert await asyncio.wait_for(left.get(), RECEIVE_TIMEOUT) is opened[1]
     assert len(hub) == 2
+
+
+@pytest.mark.gen_test
+async def test_a_socket_closed_before_tornado_notices_is_skipped(
+    connect, ws_base, opened, hubs, left, server_log
+) -> None:
+    hub = hubs["fast"]
+    first, _, last = [await connect(f"{ws_base}/fast") for _ in range(3)]
+    opened[1].ws_connection.stream.close()  # Tornado avisará en la siguiente vuelta.
+    hub.broadcast("hola")  # El primero de la vuelta: el que escribe directo en cada socket.
+    for client in (first, last):
+        assert await receive(client) == "hola"
+    assert await asyncio.wait_for(left.get(), RECEIVE_TIMEOUT) is opened[1]
+    assert len(hub) == 2
+    assert_no_tracebacks(server_log)
 
 
 @pytest.mark.gen_test
