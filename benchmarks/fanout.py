@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from common.runner import PLAIN_HUB_NOTE
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
@@ -118,7 +120,9 @@ def start_server(kind: str, stack: int, clients: int, logdir: Path) -> Server:
         command = [sys.executable, str(HERE / "reference_server.py"), "--port=0"]
         path = "/ws"
     else:
-        command = [sys.executable, str(HERE / "serve_stack.py"), f"--hub={kind}", str(stack)]
+        # El server.py de verdad, sin tocarlo: --hub elige el camino del hub.
+        server = ROOT / ("stack1_pure" if stack == 1 else "stack2_http") / "server.py"
+        command = [sys.executable, str(server), f"--hub={kind}"]
         command += [*TORNADO_OPTIONS, f"--max-connections={clients + 100}"]
         if stack == 2:
             command += STACK2_OPTIONS
@@ -137,7 +141,13 @@ def start_server(kind: str, stack: int, clients: int, logdir: Path) -> Server:
         if poller.poll(200):
             banner += os.read(proc.stdout.fileno(), 4096)
             found = re.search(rb"127\.0\.0\.1:(\d+)", banner)
-            if found:
+            # Los de Tornado terminan su banner con «Pulsa Ctrl+C»; leído entero,
+            # comprobamos que usan el hub que les pedimos.
+            if found and (kind == REFERENCE or b"Pulsa Ctrl+C" in banner):
+                if (PLAIN_HUB_NOTE.encode() in banner) != (kind == "plain"):
+                    proc.kill()
+                    proc.wait()
+                    raise SystemExit(f"El servidor «{kind}» no usa el hub que se le pidió.")
                 url = f"ws://127.0.0.1:{found.group(1).decode()}{path}"
                 json_protocol = kind == REFERENCE or stack == 2
                 return Server(SERVER_KINDS[kind], url, proc.pid, proc, log, json_protocol)
@@ -530,9 +540,12 @@ def report(results: list[Result], args: argparse.Namespace) -> str:
     headers = [r.label for r in results]
     width0 = max(len(title) for title, _ in rows)
     widths = [max(len(h), *(len(cells[i]) for _, cells in rows)) for i, h in enumerate(headers)]
+    rounds = ""
+    if args.phases & {"rate", "burst"}:
+        rounds = f" · mediana de {args.rounds} rondas" if args.rounds > 1 else " · una ronda"
     lines = [
         f"Stack {args.stack} · {args.clients} clientes · mensajes de ~{args.size} bytes"
-        + (f" · mediana de {args.rounds} rondas" if args.phases & {"rate", "burst"} else "")
+        + rounds
         + (
             " · los números entre paréntesis son la proporción frente a websockets.broadcast"
             if reference

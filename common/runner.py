@@ -135,7 +135,7 @@ def run(
     # Cada conexión ocupa un descriptor de archivo: el tope real es el menor de los dos.
     hub.max_connections = connection_capacity(options.max_connections, raise_open_file_limit())
     urls = server_urls(url, port, options.address)
-    text = banner(title, urls, client_file, hub.max_connections)
+    text = banner(title, urls, client_file, hub.max_connections, plain_hub=options.hub == "plain")
     asyncio.run(_serve(app, hub, sockets, text))
 
 
@@ -191,8 +191,16 @@ def connection_capacity(max_connections: int, open_file_limit: int | None) -> in
     return max(1, min(max_connections, open_file_limit - RESERVED_FILES))
 
 
+# El banner lo dice cuando no se usa el hub de siempre (benchmarks/fanout.py lo comprueba).
+PLAIN_HUB_NOTE = "Envío con el bucle simple (--hub=plain): el de las lecciones, más lento."
+
+
 def banner(
-    title: str, urls: list[str], client_file: Path | None = None, capacity: int | None = None
+    title: str,
+    urls: list[str],
+    client_file: Path | None = None,
+    capacity: int | None = None,
+    plain_hub: bool = False,
 ) -> str:
     """El texto que el servidor imprime al arrancar: qué abrir y desde dónde."""
     local, *lan = urls
@@ -210,5 +218,7 @@ def banner(
             lines.append("En otro equipo, escribe en «Servidor» una dirección de red de arriba.")
     if capacity is not None:
         lines += ["", f"Admite hasta {capacity} conexiones a la vez (--max-connections)."]
+    if plain_hub:
+        lines.append(PLAIN_HUB_NOTE)
     lines += ["", "Pulsa Ctrl+C para detener el servidor."]
     return "\n".join(lines)

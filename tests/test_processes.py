@@ -13,6 +13,7 @@ import pytest
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
+from common.runner import PLAIN_HUB_NOTE
 from tests.helpers import RECEIVE_TIMEOUT, receive, wait_closed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,6 +167,7 @@ async def test_the_banner_says_how_many_connections_fit(servers, stack) -> None:
     server = await Server.start(folder, ROOT, "--max-connections=50")
     servers.append(server)
     assert "Admite hasta 50 conexiones a la vez" in server.banner
+    assert PLAIN_HUB_NOTE not in server.banner
     await server.stop()
 
 
@@ -173,6 +175,7 @@ async def test_the_banner_says_how_many_connections_fit(servers, stack) -> None:
 async def test_the_plain_hub_option_still_chats(servers) -> None:
     server = await Server.start("stack1_pure", ROOT, "--hub=plain")
     servers.append(server)
+    assert PLAIN_HUB_NOTE in server.banner  # Quien mide sabe qué está midiendo.
     client = await websocket_connect(f"ws://127.0.0.1:{server.port}")
     await client.write_message("Ana: con el hub simple")
     assert await receive(client) == "Ana: con el hub simple"

@@ -1,0 +1,36 @@
+"""benchmarks/fanout.py funciona de principio a fin (las cifras no se comprueban aquí).
+
+Las metas de velocidad y memoria viven en el propio benchmark, que imprime cifras:
+una prueba cronometrada fallaría o no según lo ocupada que esté la máquina.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_benchmark_measures_the_three_servers_and_everyone_gets_everything() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "benchmarks/fanout.py",
+            "--clients=10",
+            "--rounds=1",
+            "--seconds=0.3",
+            "--burst-seconds=0.3",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    table = result.stdout
+    for server in ("websockets.broadcast", "Tornado, hub simple", "Tornado, hub rápido"):
+        assert server in table
+    complete = next(line for line in table.splitlines() if line.startswith("¿Todos recibieron"))
+    assert complete.split()[-3:] == ["sí", "sí", "sí"], table
