@@ -46,6 +46,7 @@ SEQ = re.compile(rb"#(\d{8}) ")
 SEQ_TAIL = 9  # Bytes que guardamos entre lecturas por si una marca llega partida.
 MAX_BURST_MESSAGES = 500_000  # Tope de mensajes por ráfaga, además del de tiempo.
 HANDSHAKES_AT_ONCE = 256
+HANDSHAKE_TIMEOUT = 120  # Segundos para cada handshake, contando la cola de los 256.
 WARMUP_SECONDS = 1.0  # A ritmo fijo, antes de la primera ronda; no cuenta.
 
 SERVER_KINDS = {
@@ -275,12 +276,26 @@ async def connect_bots(bench: Bench, url: str, count: int, label: str) -> list[B
         async with gate:
             bot = Bot(bench, f"{host}:{port}", path)
             await loop.create_connection(lambda: bot, host, port)
-            await asyncio.wait_for(bot.ready, 30)
+            await asyncio.wait_for(bot.ready, HANDSHAKE_TIMEOUT)
             bots.append(bot)
             progress.update(len(bots))
 
-    await asyncio.gather(*(one() for _ in range(count)))
-    progress.done(f"en {time.perf_counter() - started:.1f} s")
+    tasks = [asyncio.ensure_future(one()) for _ in range(count)]
+    try:
+        await asyncio.gather(*tasks)
+    except (OSError, asyncio.TimeoutError) as error:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for bot in bots:
+            if bot.transport is not None:
+                bot.transport.close()
+        if isinstance(error, asyncio.TimeoutError):
+            why = "tardó demasiado. Prueba con menos --clients, o deja fuera ese servidor"
+        else:
+            why = f"{error}. ¿Está en marcha el servidor?"
+        raise SystemExit(f"\n{label}: falló el handshake del bot {len(bots) + 1}: {why}") from None
+    progress.done(f"en {number(time.perf_counter() - started, 1)} s")
     return bots
 
 

@@ -51,9 +51,9 @@ def test_cifra_lee_el_informe_de_ejemplo() -> None:
     """cifra() ya está hecha: usa numero() para cada celda. Si esto falla, revisa numero()."""
     texto = EJEMPLO.read_text(encoding="utf-8")
     fila = "µs de CPU del servidor por entrega, en ráfaga"
-    assert cifras.cifra(texto, fila, 0) == pytest.approx(6.89)
-    assert cifras.cifra(texto, fila, 2) == pytest.approx(0.44)
-    assert cifras.cifra(texto, "Entregas por segundo, en ráfaga", 2) == pytest.approx(1070696)
+    assert cifras.cifra(texto, fila, 0) == pytest.approx(8.85)
+    assert cifras.cifra(texto, fila, 2) == pytest.approx(0.61)
+    assert cifras.cifra(texto, "Entregas por segundo, en ráfaga", 2) == pytest.approx(1631789)
 
 
 @pytest.mark.parametrize(
