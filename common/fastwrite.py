@@ -49,13 +49,15 @@ def tornado_stream(conn: object) -> IOStream | None:
 
     Devuelve None (y el hub usa el camino simple) si ``conn`` no es un
     WebSocketHandler de Tornado, si la conexión negoció compresión (cada frame
-    saldría distinto por cliente) o si va cifrada (TLS necesita su propio flujo).
+    saldría distinto por cliente), si va cifrada (TLS necesita su propio flujo) o si ya
+    se cerró.
 
-    Es la ÚNICA función que toca detalles no documentados de Tornado:
-    ``handler.ws_connection``, la clase ``WebSocketProtocol13`` y sus atributos
-    ``stream``, ``mask_outgoing``, ``_compressor`` y ``_write_frame``. Si una versión nueva de
-    Tornado los cambia, devuelve None (el chat sigue funcionando, más despacio)
-    y tests/test_hub_fast.py falla para avisar.
+    Con ``raw_target()`` y ``raw_writable()``, es de las tres únicas funciones que
+    tocan detalles no documentados de Tornado. Esta usa ``handler.ws_connection``, la
+    clase ``WebSocketProtocol13`` y sus atributos ``stream``, ``mask_outgoing``,
+    ``_compressor`` y ``_write_frame``. Si una versión nueva de Tornado los cambia,
+    devuelve None (el chat sigue funcionando, más despacio) y tests/test_hub_fast.py
+    falla para avisar.
     """
     if not isinstance(conn, WebSocketHandler):
         return None
@@ -74,7 +76,9 @@ def tornado_stream(conn: object) -> IOStream | None:
         return None
     stream = getattr(protocol, "stream", None)
     # type() y no isinstance(): SSLIOStream es una subclase y no sirve aquí.
-    return stream if type(stream) is IOStream else None
+    if type(stream) is not IOStream or stream.closed():
+        return None  # Cifrada, o ya cerrada: el camino simple sabe qué hacer.
+    return stream
 
 
 # Lo que el bucle del broadcast guarda de cada conexión, preparado al darla de alta.

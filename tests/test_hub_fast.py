@@ -91,6 +91,16 @@ async def test_tornado_still_exposes_what_the_fast_path_needs(connect, ws_base, 
 
 
 @pytest.mark.gen_test
+async def test_a_connection_already_closed_when_it_opens_takes_the_plain_path(
+    connect, ws_base, opened
+) -> None:
+    await connect(f"{ws_base}/plain")
+    handler = opened[0]
+    handler.ws_connection.stream.close()  # El cliente se fue durante el handshake.
+    assert tornado_stream(handler) is None
+
+
+@pytest.mark.gen_test
 async def test_raw_writable_says_the_same_as_tornados_public_checks(
     connect, ws_base, opened
 ) -> None:
