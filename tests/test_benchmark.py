@@ -6,6 +6,7 @@ una prueba cronometrada fallaría o no según lo ocupada que esté la máquina.
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -34,3 +35,20 @@ def test_the_benchmark_measures_the_three_servers_and_everyone_gets_everything()
         assert server in table
     complete = next(line for line in table.splitlines() if line.startswith("¿Todos recibieron"))
     assert complete.split()[-3:] == ["sí", "sí", "sí"], table
+
+
+def test_a_server_that_is_not_there_gives_one_clear_error() -> None:
+    with socket.socket() as probe:  # Un puerto que estaba libre: nadie escucha en él.
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = subprocess.run(
+        [sys.executable, "benchmarks/fanout.py", f"--url=ws://127.0.0.1:{port}/ws", "--clients=3"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "falló el handshake del bot 1" in result.stderr
+    assert "¿Está en marcha el servidor?" in result.stderr
+    assert "Traceback" not in result.stderr
