@@ -70,6 +70,7 @@ class Hub:
         # que aún no han salido por su socket.
         self._pending: dict[Connection, int] = {}
         # Las del camino rápido llevan su propia cuenta en el Outbox.
+        self.fast = fast  # Lo dice el banner, para que quien mide sepa qué mide.
         self._outbox = Outbox(max_pending_bytes, self._close_slow) if fast else None
         self.max_pending_bytes = max_pending_bytes
 

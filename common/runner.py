@@ -135,7 +135,8 @@ def run(
     # Cada conexión ocupa un descriptor de archivo: el tope real es el menor de los dos.
     hub.max_connections = connection_capacity(options.max_connections, raise_open_file_limit())
     urls = server_urls(url, port, options.address)
-    text = banner(title, urls, client_file, hub.max_connections, plain_hub=options.hub == "plain")
+    # El banner dice el camino que usa el hub de verdad, no el que se pidió.
+    text = banner(title, urls, client_file, hub.max_connections, plain_hub=not hub.fast)
     asyncio.run(_serve(app, hub, sockets, text))
 
 

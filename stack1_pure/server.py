@@ -49,11 +49,11 @@ def make_app(hub: Hub, handler: type = ChatSocket, **settings: Any) -> tornado.w
     return tornado.web.Application([(r"/", handler, {"hub": hub})], **settings)
 
 
-def main() -> None:
+def main(handler: type = ChatSocket, title: str = "Stack 1 · WebSocket puro") -> None:
     options = parse_options(default_port=8765)
     hub = Hub(**hub_settings(options))
-    app = make_app(hub, **app_settings(options))
-    run(app, hub, options, "Stack 1 · WebSocket puro", "ws://{host}", client_file=CLIENT_FILE)
+    app = make_app(hub, handler, **app_settings(options))
+    run(app, hub, options, title, "ws://{host}", client_file=CLIENT_FILE)
 
 
 if __name__ == "__main__":

@@ -148,12 +148,12 @@ def define_stack2_options(options: OptionParser) -> None:
     )
 
 
-def main() -> None:
+def main(handler: type = ChatSocket, title: str = "Stack 2 · HTTP + WebSocket") -> None:
     options = parse_options(default_port=8000, define=define_stack2_options)
     hub = Hub(**hub_settings(options))
     flood = FloodLimits(rate=options.rate, burst=options.burst)
-    app = make_app(hub, flood, options.allowed_origins, **app_settings(options))
-    run(app, hub, options, "Stack 2 · HTTP + WebSocket", "http://{host}/")
+    app = make_app(hub, flood, options.allowed_origins, handler, **app_settings(options))
+    run(app, hub, options, title, "http://{host}/")
 
 
 if __name__ == "__main__":

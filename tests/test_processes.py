@@ -32,8 +32,8 @@ class Server:
         self.port = port
 
     @classmethod
-    async def start(cls, folder: str, cwd: Path, *args: str) -> Server:
-        script = "server.py" if cwd.name == folder else f"{folder}/server.py"
+    async def start(cls, folder: str, cwd: Path, *args: str, script: str = "") -> Server:
+        script = script or ("server.py" if cwd.name == folder else f"{folder}/server.py")
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             script,
@@ -181,6 +181,27 @@ async def test_the_plain_hub_option_still_chats(servers) -> None:
     assert await receive(client) == "Ana: con el hub simple"
     client.close()
     await server.stop()
+
+
+# Los servidores de las lecciones arrancan con el main() de su stack: mismas opciones.
+LESSON_SERVERS = [
+    "lessons/02_servidor_minimo/solucion/sin_eco.py",
+    "lessons/03_cliente_file/solucion/origen.py",
+    "lessons/04_http_y_websocket/solucion/rutas.py",
+    "lessons/06_protocolo_json/solucion/escribiendo.py",
+    "lessons/07_seguridad/solucion/protegido.py",
+]
+
+
+@pytest.mark.gen_test(timeout=20)
+@pytest.mark.parametrize("script", LESSON_SERVERS)
+async def test_the_lesson_servers_honour_the_common_options(servers, script) -> None:
+    server = await Server.start("", ROOT, "--hub=plain", script=script)
+    servers.append(server)
+    assert "Lección" in server.banner
+    assert PLAIN_HUB_NOTE in server.banner  # --hub llega al hub, no se pierde por el camino.
+    code, stderr = await server.stop()
+    assert code == 0, stderr
 
 
 @pytest.mark.gen_test(timeout=20)

@@ -11,8 +11,7 @@ from typing import Any
 import tornado.web
 
 from common.hub import Hub
-from common.runner import app_settings, parse_options, run
-from stack1_pure.server import ChatSocket
+from stack1_pure.server import ChatSocket, main
 from stack1_pure.server import make_app as make_stack_app
 
 
@@ -34,12 +33,5 @@ def make_app(hub: Hub, **settings: Any) -> tornado.web.Application:
 
 
 if __name__ == "__main__":
-    options = parse_options(default_port=8765)
-    hub = Hub()
-    run(
-        make_app(hub, **app_settings(options)),
-        hub,
-        options,
-        "Lección 2 · Chat sin eco",
-        "ws://{host}",
-    )
+    # El arranque del servidor de siempre (opciones, hub, banner), con este handler.
+    main(ChatSinEco, "Lección 2 · Chat sin eco")

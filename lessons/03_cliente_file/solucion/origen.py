@@ -13,8 +13,7 @@ from urllib.parse import urlsplit
 import tornado.web
 
 from common.hub import Hub
-from common.runner import app_settings, parse_options, run
-from stack1_pure.server import ChatSocket
+from stack1_pure.server import ChatSocket, main
 from stack1_pure.server import make_app as make_stack_app
 
 EQUIPOS_LOCALES = {"localhost", "127.0.0.1"}
@@ -43,12 +42,5 @@ def make_app(hub: Hub, **settings: Any) -> tornado.web.Application:
 
 
 if __name__ == "__main__":
-    options = parse_options(default_port=8765)
-    hub = Hub()
-    run(
-        make_app(hub, **app_settings(options)),
-        hub,
-        options,
-        "Lección 3 · Stack 1 con origen local",
-        "ws://{host}",
-    )
+    # El arranque del servidor de siempre (opciones, hub, banner), con este handler.
+    main(ChatSocketLocal, "Lección 3 · Stack 1 con origen local")

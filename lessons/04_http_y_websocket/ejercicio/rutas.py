@@ -15,7 +15,7 @@ from typing import Any
 import tornado.web
 
 from common.hub import Hub
-from common.runner import app_settings, parse_options, run
+from common.runner import app_settings, hub_settings, parse_options, run
 from stack2_http.server import make_app as make_chat_app
 
 ESPERA_SEGUNDOS = 1.0
@@ -56,7 +56,7 @@ def make_app(hub: Hub, **settings: Any) -> tornado.web.Application:
 
 if __name__ == "__main__":
     options = parse_options(default_port=8000)
-    hub = Hub()
+    hub = Hub(**hub_settings(options))
     run(
         make_app(hub, **app_settings(options)),
         hub,

@@ -16,8 +16,7 @@ from typing import Any
 import tornado.web
 
 from common.hub import Hub
-from common.runner import app_settings, parse_options, run
-from stack2_http.server import ChatSocket
+from stack2_http.server import ChatSocket, main
 from stack2_http.server import make_app as make_stack_app
 
 
@@ -52,12 +51,5 @@ def make_app(hub: Hub, **settings: Any) -> tornado.web.Application:
 
 
 if __name__ == "__main__":
-    options = parse_options(default_port=8000)
-    hub = Hub()
-    run(
-        make_app(hub, **app_settings(options)),
-        hub,
-        options,
-        "Lección 6 · Protocolo con «typing»",
-        "ws://{host}/ws",
-    )
+    # El arranque del servidor de siempre (opciones, hub, banner), con este handler.
+    main(ChatConEscribiendo, "Lección 6 · Protocolo con «typing»")

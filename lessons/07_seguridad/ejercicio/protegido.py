@@ -14,8 +14,7 @@ import tornado.web
 
 from common.hub import Hub
 from common.limits import TokenBucket
-from common.runner import app_settings, parse_options, run
-from stack1_pure.server import ChatSocket
+from stack1_pure.server import ChatSocket, main
 from stack1_pure.server import make_app as make_stack_app
 
 MAX_CARACTERES = 500
@@ -48,7 +47,5 @@ def make_app(hub: Hub, **settings: Any) -> tornado.web.Application:
 
 
 if __name__ == "__main__":
-    options = parse_options(default_port=8765)
-    hub = Hub()
-    app = make_app(hub, **app_settings(options))
-    run(app, hub, options, "Lección 7 · Stack 1 protegido", "ws://{host}")
+    # El arranque del servidor de siempre (opciones, hub, banner), con este handler.
+    main(ChatProtegido, "Lección 7 · Stack 1 protegido")
