@@ -82,10 +82,10 @@ def tornado_stream(conn: object) -> IOStream | None:
 
 
 # Lo que el bucle del broadcast guarda de cada conexión, preparado al darla de alta.
-Target = tuple[Any, IOStream, WebSocketProtocol13, Any, Callable[[bytes], int]]
+RawTarget = tuple[Any, IOStream, WebSocketProtocol13, Any, Callable[[bytes], int]]
 
 
-def raw_target(conn: Any, stream: IOStream) -> Target:
+def raw_target(conn: Any, stream: IOStream) -> RawTarget:
     """``(conn, stream, protocolo, búfer de escritura, socket.send)`` de una conexión.
 
     El bucle del broadcast repite su trabajo una vez por cliente y mensaje, y entre
@@ -131,7 +131,7 @@ class Outbox:
         self.max_pending_bytes = max_pending_bytes
         self._too_slow = too_slow  # Cierra una conexión que no lee (lo decide el hub).
         self._streams: dict[Any, IOStream] = {}
-        self._targets: dict[Any, Target] = {}  # Ver raw_target().
+        self._targets: dict[Any, RawTarget] = {}  # Ver raw_target().
         # Bytes que Tornado aún guarda para cada conexión porque su socket estaba lleno.
         self._pending: dict[Any, int] = {}
         self._frames: list[bytes] = []
