@@ -59,7 +59,7 @@ REFERENCE = "websockets"
 # Los Tornado arrancan sin pings (medimos el broadcast, no el keepalive), sin límite
 # de frecuencia (el emisor envía miles por segundo a propósito) y con sitio para todos.
 TORNADO_OPTIONS = ["--port=0", "--address=127.0.0.1", "--ping-interval=0"]
-STACK2_OPTIONS = ["--rate=1000000000", "--burst=1000000000"]
+STACK2_OPTIONS = ["--rate=1000000000", "--burst=1000000000", "--db=:memory:"]
 
 
 # --- El proceso del servidor ---------------------------------------------------------------
@@ -170,7 +170,10 @@ def pin(pid: int, core: int) -> None:
 class Bench:
     """Lo que comparten todos los bots de una medición: contadores y tiempos."""
 
-    def __init__(self, expected: bytes) -> None:
+    def __init__(self, expected: bytes, welcome: bool = False) -> None:
+        # ¿El servidor saluda con un «welcome»? El del Stack 2 trae el historial, con
+        # marcas de rondas anteriores: los bots se lo saltan entero.
+        self.welcome = welcome
         # Las marcas que cada bot debería recibir, en orden, todas seguidas: comparar
         # lo recibido con un trozo de esto es una sola comparación de bytes.
         self.expected = expected
@@ -196,6 +199,7 @@ class Bot(asyncio.Protocol):
         self.problem: str | None = None  # El primero que veamos: duplicado, hueco, desorden.
         self.lost = False
         self.transport: asyncio.Transport | None = None
+        self.welcome = bench.welcome  # True mientras falte saltarse el welcome.
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -213,6 +217,12 @@ class Bot(asyncio.Protocol):
                 return
             self.ready.set_result(None)
             data, self.head = self.head[end + 4 :], b""
+        if self.welcome:
+            self.head += data
+            data = skip_frame(self.head)
+            if data is None:
+                return  # El welcome aún no ha llegado entero.
+            self.welcome, self.head = False, b""
         # No hace falta separar los frames: buscamos las marcas en todo lo recibido.
         buffer = self.tail + data
         self.tail = buffer[-SEQ_TAIL:]
@@ -248,6 +258,19 @@ class Bot(asyncio.Protocol):
             frames.append(header + b"\0\0\0\0" + payload)
         assert self.transport is not None
         self.transport.write(b"".join(frames))
+
+
+def skip_frame(data: bytes) -> bytes | None:
+    """Lo que viene después del primer frame (sin máscara) de ``data``; None si no está entero."""
+    if len(data) < 2:
+        return None
+    size, start = data[1] & 0x7F, 2
+    if size >= 126:
+        start = 4 if size == 126 else 10
+        if len(data) < start:
+            return None
+        size = int.from_bytes(data[2:start], "big")
+    return data[start + size :] if len(data) >= start + size else None
 
 
 def message_payload(json_protocol: bool, seq: int, size: int) -> bytes:
@@ -376,7 +399,7 @@ def delta(after: float | None, before: float | None) -> float | None:
 async def connect(server: Server, args: argparse.Namespace, expected: bytes) -> Target:
     """Conecta los bots a un servidor y mide cuánta memoria ocupa cada conexión."""
     result = Result(server.label)
-    bench = Bench(expected)
+    bench = Bench(expected, welcome=server.json)
     await settle(server, 10)
     rss_before = server.rss_kb()
     bots = await connect_bots(bench, server.url, args.clients, server.label)

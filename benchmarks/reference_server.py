@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import logging
 import signal
+from collections import deque
 
 from websockets.asyncio.server import ServerConnection, broadcast, serve
 
@@ -23,21 +24,30 @@ from stack2_http import protocol
 async def main(port: int) -> None:
     # Igual que el hub: por orden de llegada, con el nombre «IP:puerto» de cada uno.
     clients: dict[ServerConnection, str] = {}
+    # Los números y el historial en memoria, como MemoryLog (--db=:memory:).
+    epoch, history = "referencia", deque(maxlen=1000)
 
     async def chat(conn: ServerConnection) -> None:
         host, client_port = conn.remote_address[:2]
         me = f"{host}:{client_port}"
         clients[conn] = me
-        await conn.send(protocol.welcome(me, list(clients.values())))
+        online, latest = list(clients.values()), len(history) and history[-1][0]
+        recent = [frame for _, frame in list(history)[-50:]]
+        await conn.send(protocol.welcome(me, "general", online, epoch, latest, recent))
         broadcast([c for c in clients if c is not conn], protocol.join(me, len(clients)))
         try:
             async for raw in conn:
                 try:
-                    text = protocol.parse_chat_text(raw)
+                    event = protocol.parse_message(protocol.decode(raw))
                 except protocol.ProtocolError as problem:
                     await conn.send(protocol.error(problem))
                     continue
-                broadcast(clients, protocol.message(me, text))
+                seq = (history[-1][0] if history else 0) + 1
+                frame = protocol.message(seq, epoch, "general", me, event.text, event.cid)
+                history.append((seq, frame))
+                if event.cid is not None:
+                    await conn.send(protocol.ack(event.cid, seq))
+                broadcast(clients, frame)
         finally:
             del clients[conn]
             broadcast(clients, protocol.leave(me, len(clients)))

@@ -9,9 +9,8 @@ en el acto, y los que llegan detrás en esa misma vuelta (una ráfaga) se juntan
 salen en una sola llamada al sistema por cliente en cuanto el loop termina lo que
 estaba haciendo (``call_soon``). Nunca se espera a un temporizador.
 
-Lo que depende de detalles internos de Tornado vive en tres funciones pequeñas,
-``tornado_stream()``, ``raw_target()`` y ``raw_writable()``, vigiladas por
-tests/test_hub_fast.py;
+Lo que depende de detalles internos de Tornado (``tornado_stream()``,
+``raw_target()`` y ``raw_writable()``) vive en common/tornado_internals.py;
 lo demás usa la API pública de IOStream (``writing``, ``socket``, ``write``,
 ``set_nodelay``) y la misma comprobación que hace ``write_message`` (``is_open``).
 """
@@ -24,7 +23,8 @@ from collections.abc import Callable
 from typing import Any
 
 from tornado.iostream import IOStream
-from tornado.websocket import WebSocketHandler, WebSocketProtocol13
+
+from common.tornado_internals import RawTarget, raw_target, raw_writable, tornado_stream
 
 # Primer byte de un frame de texto completo (RFC 6455, sección 5.2): FIN + opcode 1.
 _TEXT_FIN = 0x81
@@ -42,73 +42,6 @@ def text_frame(message: str) -> bytes:
     else:
         header = struct.pack("!BBQ", _TEXT_FIN, 127, size)
     return header + payload
-
-
-def tornado_stream(conn: object) -> IOStream | None:
-    """El IOStream de un WebSocket de Tornado en el que podemos escribir frames ya hechos.
-
-    Devuelve None (y el hub usa el camino simple) si ``conn`` no es un
-    WebSocketHandler de Tornado, si la conexión negoció compresión (cada frame
-    saldría distinto por cliente), si va cifrada (TLS necesita su propio flujo) o si ya
-    se cerró.
-
-    Con ``raw_target()`` y ``raw_writable()``, es de las tres únicas funciones que
-    tocan detalles no documentados de Tornado. Esta usa ``handler.ws_connection``, la
-    clase ``WebSocketProtocol13`` y sus atributos ``stream``, ``mask_outgoing``,
-    ``_compressor`` y ``_write_frame``. Si una versión nueva de Tornado los cambia,
-    devuelve None (el chat sigue funcionando, más despacio) y tests/test_hub_fast.py
-    falla para avisar.
-    """
-    if not isinstance(conn, WebSocketHandler):
-        return None
-    protocol = conn.ws_connection
-    if not isinstance(protocol, WebSocketProtocol13):
-        return None
-    # Una subclase puede cambiar el cierre (como common/limits.py), pero no la
-    # forma de escribir frames: si la cambia, respetamos su camino.
-    if any(
-        getattr(type(protocol), name, None) is not getattr(WebSocketProtocol13, name, None)
-        for name in ("write_message", "_write_frame")
-    ):
-        return None
-    # Si falta el atributo, suponemos lo prudente: que hay compresión.
-    if protocol.mask_outgoing or getattr(protocol, "_compressor", True) is not None:
-        return None
-    stream = getattr(protocol, "stream", None)
-    # type() y no isinstance(): SSLIOStream es una subclase y no sirve aquí.
-    if type(stream) is not IOStream or stream.closed():
-        return None  # Cifrada, o ya cerrada: el camino simple sabe qué hacer.
-    return stream
-
-
-# Lo que el bucle del broadcast guarda de cada conexión, preparado al darla de alta.
-RawTarget = tuple[Any, IOStream, WebSocketProtocol13, Any, Callable[[bytes], int]]
-
-
-def raw_target(conn: Any, stream: IOStream) -> RawTarget:
-    """``(conn, stream, protocolo, búfer de escritura, socket.send)`` de una conexión.
-
-    El bucle del broadcast repite su trabajo una vez por cliente y mensaje, y entre
-    un ``send()`` y el siguiente el kernel ha vaciado las cachés de la CPU: cada
-    objeto que tocamos cuesta. Por eso se prepara aquí, una sola vez, lo justo para
-    decidir y escribir. ``_write_buffer`` es interno de IOStream (el mismo objeto
-    hasta que el stream se cierra); tests/test_hub_fast.py vigila que siga así.
-    """
-    protocol = conn.ws_connection
-    return (conn, stream, protocol, stream._write_buffer, stream.socket.send)
-
-
-def raw_writable(protocol: Any, write_buffer: Any) -> bool:
-    """True si podemos escribir ya en el socket: no hemos enviado ni recibido el
-    cierre, y Tornado no guarda nada pendiente de enviar en esa conexión.
-
-    Es ``not protocol.is_closing() and not stream.writing()`` sin llamar a ningún
-    método, salvo por una cosa: un socket que ya se cerró (y del que Tornado aún no
-    ha avisado) da True. Escribir en él falla con OSError, y el bucle lo salta.
-    El broadcast la escribe en línea; tests/test_hub_fast.py la compara con la API
-    pública.
-    """
-    return not (protocol.client_terminated or protocol.server_terminated or write_buffer._size)
 
 
 def is_open(conn: Any) -> bool:
@@ -195,8 +128,7 @@ class Outbox:
             for conn, stream, protocol, write_buffer, send in list(self._targets.values()):
                 if conn is exclude:
                     continue
-                # raw_writable(), escrita en línea: este bucle es el que más se repite.
-                if protocol.client_terminated or protocol.server_terminated or write_buffer._size:
+                if not raw_writable(protocol, write_buffer):
                     if not protocol.is_closing():
                         self._write(conn, stream, frame)  # Tornado tiene algo en cola.
                     continue

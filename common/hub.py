@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from asyncio import Future
 from collections.abc import Awaitable
-from typing import Protocol
+from typing import Any, Protocol
 
-from tornado.websocket import WebSocketClosedError
+from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 from common.fastwrite import Outbox
 
@@ -50,8 +51,9 @@ class Hub:
     Con ``Hub(fast=False)`` todas las conexiones usan el camino simple, para
     medir la diferencia con benchmarks/fanout.py.
 
-    Las salas, el historial o un backend Redis entrarán aquí: los handlers solo
-    llaman a ``add``, ``remove``, ``send`` y ``broadcast``.
+    El hub solo reparte. Qué número lleva cada mensaje y qué se dijo antes es
+    cosa del log (common/log.py); quién está en cada sala, de la presencia
+    (common/presence.py).
     """
 
     def __init__(
@@ -157,9 +159,13 @@ class Hub:
         un mensaje que aún espera al final de esta vuelta del loop (por ejemplo,
         el último aviso de error antes de echar a quien inunda el chat).
         """
+        self.flush(conn)
+        conn.close(code, reason)
+
+    def flush(self, conn: Connection) -> None:
+        """Escribe ya lo que el camino rápido tenga en cola para ``conn``."""
         if self._outbox is not None:
             self._outbox.flush_one(conn)
-        conn.close(code, reason)
 
     def close_all(self, code: int, reason: str) -> None:
         """Cierra todas las conexiones, por ejemplo al apagar el servidor."""
@@ -187,6 +193,30 @@ class Hub:
                 conn.close(1011, "Error al enviar")
 
         written.add_done_callback(done)  # type: ignore[attr-defined]
+
+
+class HubSocket(WebSocketHandler):
+    """Un WebSocketHandler cuyos ``write_message()`` y ``close()`` propios nunca se
+    adelantan a lo que el hub ya tiene en cola para él.
+
+    Con el camino rápido, un broadcast espera al final de la vuelta del loop. Si el
+    handler escribiera directamente en esa misma vuelta, su frame saldría antes:
+    ``broadcast("1"); broadcast("2"); write_message("3")`` llegaría como 1, 3, 2.
+    Por eso, antes de escribir o cerrar, se vacía la cola de esta conexión.
+    La subclase guarda el hub en ``self.hub`` (en ``initialize``).
+    """
+
+    hub: Hub
+
+    def write_message(
+        self, message: bytes | str | dict[str, Any], binary: bool = False
+    ) -> Future[None]:
+        self.hub.flush(self)
+        return super().write_message(message, binary)
+
+    def close(self, code: int | None = None, reason: str | None = None) -> None:
+        self.hub.flush(self)
+        super().close(code, reason)
 
 
 def _label(name: str | None) -> str:

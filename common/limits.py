@@ -1,4 +1,7 @@
-"""Defensas para un aula: límite de frecuencia y motivos de cierre en español."""
+"""Defensas para un aula: límite de frecuencia y motivos de cierre en español.
+
+Los motivos se aplican en common/tornado_internals.py, que toca el protocolo de Tornado.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,6 @@ import enum
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from tornado.websocket import WebSocketHandler, WebSocketProtocol13
 
 # Motivos de cierre que ve el navegador (event.reason). Máximo 123 bytes cada uno.
 TOO_BIG_REASON = "Mensaje demasiado grande"
@@ -70,31 +71,3 @@ class FloodGuard:
         if self._messages.take():
             return Verdict.ACCEPT
         return Verdict.DROP if self._strikes.take() else Verdict.CLOSE
-
-
-class _LocalizedProtocol(WebSocketProtocol13):
-    """El protocolo WebSocket de Tornado, con motivos de cierre en español."""
-
-    def close(self, code: int | None = None, reason: str | None = None) -> None:
-        if code == 1009:  # Tornado: "message too big"
-            reason = TOO_BIG_REASON
-        elif reason == "ping timed out":
-            # El cliente no contesta: no esperamos 5 s una respuesta al cierre
-            # que nunca llegará. Cerramos ya, y on_close avisa a los demás.
-            super().close(1001, PING_TIMEOUT_REASON)
-            self._abort()
-            return
-        super().close(code, reason)
-
-
-def localized_protocol(handler: WebSocketHandler) -> WebSocketProtocol13 | None:
-    """Sustituto de ``WebSocketHandler.get_websocket_protocol`` con cierres en español.
-
-    Se apoya en detalles internos de Tornado (la clase WebSocketProtocol13 y
-    los textos de sus cierres). Por eso vive aquí, sola, y una prueba
-    (tests/test_reliability.py) avisa si una versión nueva de Tornado la rompe.
-    """
-    protocol = WebSocketHandler.get_websocket_protocol(handler)
-    if protocol is None:
-        return None
-    return _LocalizedProtocol(handler, False, protocol.params)

@@ -120,10 +120,14 @@ def run(
     title: str,
     url: str,
     client_file: Path | None = None,
+    notes: Sequence[str] = (),
+    on_stop: Callable[[], None] | None = None,
 ) -> None:
     """Escucha, imprime el banner y atiende hasta recibir Ctrl+C o SIGTERM.
 
     ``url`` es la dirección que abrir, con ``{host}`` en lugar de «equipo:puerto».
+    ``notes`` son líneas más para el banner; ``on_stop`` se llama al apagar, cuando
+    ya se cerraron las conexiones (por ejemplo, para que el log termine de guardar).
     """
     try:
         # Escuchamos en todas las interfaces (address vacía) para que los demás
@@ -136,11 +140,17 @@ def run(
     hub.max_connections = connection_capacity(options.max_connections, raise_open_file_limit())
     urls = server_urls(url, port, options.address)
     # El banner dice el camino que usa el hub de verdad, no el que se pidió.
-    text = banner(title, urls, client_file, hub.max_connections, plain_hub=not hub.fast)
-    asyncio.run(_serve(app, hub, sockets, text))
+    text = banner(title, urls, client_file, hub.max_connections, not hub.fast, notes)
+    asyncio.run(_serve(app, hub, sockets, text, on_stop))
 
 
-async def _serve(app: tornado.web.Application, hub: Hub, sockets: list, text: str) -> None:
+async def _serve(
+    app: tornado.web.Application,
+    hub: Hub,
+    sockets: list,
+    text: str,
+    on_stop: Callable[[], None] | None = None,
+) -> None:
     server = HTTPServer(app)
     server.add_sockets(sockets)
     if app.settings.get("debug"):
@@ -161,6 +171,8 @@ async def _serve(app: tornado.web.Application, hub: Hub, sockets: list, text: st
     deadline = loop.time() + SHUTDOWN_GRACE_SECONDS
     while len(hub) and loop.time() < deadline:
         await asyncio.sleep(0.05)
+    if on_stop is not None:
+        on_stop()
 
 
 def _on_shutdown_signal(callback: Callable[[], None]) -> None:
@@ -202,6 +214,7 @@ def banner(
     client_file: Path | None = None,
     capacity: int | None = None,
     plain_hub: bool = False,
+    notes: Sequence[str] = (),
 ) -> str:
     """El texto que el servidor imprime al arrancar: qué abrir y desde dónde."""
     local, *lan = urls
@@ -221,5 +234,6 @@ def banner(
         lines += ["", f"Admite hasta {capacity} conexiones a la vez (--max-connections)."]
     if plain_hub:
         lines.append(PLAIN_HUB_NOTE)
+    lines += notes
     lines += ["", "Pulsa Ctrl+C para detener el servidor."]
     return "\n".join(lines)

@@ -1,84 +1,215 @@
 """El protocolo JSON del Stack 2: los eventos que viajan por el WebSocket.
 
 Cada frame de texto es un objeto JSON con un campo ``"type"``. La referencia
-completa, con ejemplos, está en lessons/06_protocolo_json/README.md.
+completa, con ejemplos, está en lessons/06_protocolo_json/README.md, y la
+entrega sin pérdidas (seq, epoch, ack, retomar) en lessons/10_historial/README.md.
 
 El cliente envía:
-    {"type": "message", "text": "Hola"}
+    message  {"text": "Hola", "cid": "…"}        cid: opcional, 1-64 caracteres que
+                                                 elige el cliente para reconocer su mensaje
+
+Y puede conectarse a ``/ws?since=SEQ&epoch=EPOCH`` para retomar tras un corte.
 
 El servidor envía:
-    welcome  {"you": "IP:puerto", "online": [...]}      solo a quien acaba de entrar
-    message  {"from": "IP:puerto", "text": ..., "time": ISO 8601 UTC}
-    join     {"who": "IP:puerto", "count": 3}            a los demás
-    leave    {"who": "IP:puerto", "count": 2}
-    error    {"code": "...", "text": "explicación en español"}
+    welcome  {"you", "room", "online", "epoch", "seq", "history", "recovered", "reason"?}
+             solo a quien acaba de entrar; history = frames «message», del más antiguo
+    message  {"seq", "epoch", "room", "from", "text", "time", "cid"?}    a todos
+    ack      {"cid", "seq"}          a quien lo envió, cuando su mensaje ya está guardado
+    join     {"who", "count"}        a los demás
+    leave    {"who", "count"}
+    error    {"code", "text", "cid"?}     text: explicación en español
 """
 
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 # Un mensaje de chat largo cabe de sobra; un texto pegado sin querer, no.
 MAX_TEXT_LENGTH = 2000
+# El identificador que el cliente pone a cada mensaje (crypto.randomUUID() mide 36).
+MAX_CID_LENGTH = 64
+# Un epoch es un nombre corto (el servidor los crea de 8 caracteres hexadecimales).
+EPOCH_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
+# Un seq cabe de sobra en 15 cifras; un número de mil cifras es un ataque.
+SINCE_PATTERN = re.compile(r"[0-9]{1,15}")
+
+# Caracteres de control de dirección (U+202A-U+202E, U+2066-U+2069): dan la vuelta
+# al texto en pantalla y sirven para disfrazar un mensaje. Se quitan.
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+# Letras que no se ven (rellenos coreanos, el braille vacío): un mensaje hecho solo
+# de ellas llegaría como una línea en blanco.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Categorías Unicode que no se ven: controles, formato (U+200B, U+2060, U+FEFF...),
+# sustitutos y separadores (espacios).
+_INVISIBLE = frozenset(("Cc", "Cf", "Cs", "Zs", "Zl", "Zp"))
 
 
 class ProtocolError(Exception):
     """Un mensaje del cliente que no cumple el protocolo."""
 
-    def __init__(self, code: str, text: str) -> None:
+    def __init__(self, code: str, text: str, cid: str | None = None) -> None:
         super().__init__(text)
         self.code = code
         self.text = text
+        self.cid = cid  # Si el error es de un mensaje con cid: así el cliente deja de reintentarlo.
 
 
-# Respuesta a quien envía más deprisa de lo que permite --rate / --burst.
-TOO_FAST = ProtocolError("too_fast", "Vas demasiado rápido: espera un momento y vuelve a enviarlo.")
+class Message(NamedTuple):
+    """Un mensaje de chat ya validado."""
+
+    text: str
+    cid: str | None
 
 
-def parse_chat_text(raw: str | bytes) -> str:
-    """Valida un frame del cliente y devuelve el texto limpio, o lanza ProtocolError."""
+def decode(raw: str | bytes) -> dict[str, Any]:
+    """Convierte un frame en un objeto JSON con un ``"type"`` de texto, o lanza ProtocolError."""
     if isinstance(raw, bytes):
         raise ProtocolError("binary", "Este chat solo acepta mensajes de texto (JSON).")
     try:
         event = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
+        # RecursionError: «[[[[…» anidado miles de veces cabe en 16 KiB y agota la pila.
         raise ProtocolError("invalid_json", "El mensaje no es JSON válido.") from None
     if not isinstance(event, dict):
         raise ProtocolError("invalid_json", 'El mensaje debe ser un objeto JSON: {"type": ...}.')
     if "type" not in event:
         raise ProtocolError("invalid_field", 'Falta el campo "type".')
-    if event["type"] != "message":
-        shown = json.dumps(event["type"], ensure_ascii=False)[:40]
-        raise ProtocolError(
-            "unknown_type", f'Tipo desconocido: {shown}. El cliente solo puede enviar "message".'
-        )
+    if not isinstance(event["type"], str) or not _encodable(event["type"]):
+        raise ProtocolError("unknown_type", 'El campo "type" debe ser un texto, como "message".')
+    return event
+
+
+def unknown_type(type_: str, known: Mapping[str, Any]) -> ProtocolError:
+    """El error para un tipo que el servidor no atiende, con la lista de los que sí."""
+    # ensure_ascii: lo que envió el cliente vuelve escapado, sea lo que sea.
+    shown = json.dumps(type_)[:40]
+    names = ", ".join(f'"{name}"' for name in known)
+    return ProtocolError(
+        "unknown_type", f"Tipo desconocido: {shown}. El cliente puede enviar {names}."
+    )
+
+
+def parse_message(event: dict[str, Any]) -> Message:
+    """Valida un evento «message» y devuelve su texto limpio y su cid."""
+    cid = parse_cid(event.get("cid"))
     text = event.get("text")
     if not isinstance(text, str):
-        raise ProtocolError("invalid_field", 'El campo "text" debe ser una cadena de texto.')
+        raise ProtocolError("invalid_field", 'El campo "text" debe ser una cadena de texto.', cid)
+    if not _encodable(text):
+        raise ProtocolError(
+            "invalid_text", "El texto tiene caracteres imposibles (sustitutos sueltos).", cid
+        )
     text = _clean(text)
-    if not text:
-        raise ProtocolError("empty", "El mensaje está vacío.")
+    if not _visible(text):
+        raise ProtocolError("empty", "El mensaje está vacío.", cid)
     if len(text) > MAX_TEXT_LENGTH:
         raise ProtocolError(
-            "too_long", f"El mensaje es demasiado largo (máximo {MAX_TEXT_LENGTH} caracteres)."
+            "too_long", f"El mensaje es demasiado largo (máximo {MAX_TEXT_LENGTH} caracteres).", cid
         )
-    return text
+    return Message(text, cid)
+
+
+def parse_cid(cid: Any) -> str | None:
+    """El ``cid`` de un mensaje: ausente (None) o un texto de 1 a 64 caracteres."""
+    if cid is None:
+        return None
+    if not isinstance(cid, str) or not 1 <= len(cid) <= MAX_CID_LENGTH or not _encodable(cid):
+        raise ProtocolError(
+            "invalid_cid", f'El campo "cid" debe ser un texto de 1 a {MAX_CID_LENGTH} caracteres.'
+        )
+    return cid
+
+
+def parse_resume(since: str | None, epoch: str | None) -> tuple[int | None, str | None]:
+    """Lee ``?since=SEQ&epoch=EPOCH`` de la dirección del WebSocket."""
+    if since is None:
+        return None, None
+    if not SINCE_PATTERN.fullmatch(since):
+        raise ProtocolError(
+            "invalid_since", '"since" debe ser un número entero, 0 o mayor (el último seq visto).'
+        )
+    if epoch is None or not EPOCH_PATTERN.fullmatch(epoch):
+        raise ProtocolError(
+            "invalid_epoch", '"epoch" debe ser el epoch que envió el servidor (un texto corto).'
+        )
+    return int(since), epoch
+
+
+def since_too_far() -> ProtocolError:
+    return ProtocolError(
+        "invalid_since",
+        '"since" pasa del último mensaje de esta historia: te enviamos los últimos.',
+    )
+
+
+def too_fast(cid: str | None = None) -> ProtocolError:
+    # Un error nuevo cada vez: una excepción compartida, lanzada una y otra vez,
+    # guardaría en su traza cada llamada (y con ella cada handler y su mensaje).
+    return ProtocolError(
+        "too_fast", "Vas demasiado rápido: espera un momento y vuelve a enviarlo.", cid
+    )
+
+
+def unavailable(cid: str | None = None) -> ProtocolError:
+    return ProtocolError(
+        "unavailable", "No se pudo guardar el mensaje: se reintentará en un momento.", cid
+    )
+
+
+def _encodable(text: str) -> bool:
+    """False si el texto trae sustitutos sueltos («\\ud800»), que no existen en UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _clean(text: str) -> str:
     """Quita los caracteres de control (salvo saltos de línea y tabuladores) y los bordes."""
+    text = text.translate(_BIDI_CONTROLS)
     return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
 
 
-def welcome(you: str, online: list[str]) -> str:
-    return _encode("welcome", you=you, online=online)
+def _visible(text: str) -> bool:
+    """True si al menos un carácter se ve en pantalla."""
+    return any(
+        unicodedata.category(ch) not in _INVISIBLE and ch not in _BLANK_LETTERS for ch in text
+    )
 
 
-def message(sender: str, text: str) -> str:
-    return _encode("message", **{"from": sender}, text=text, time=_now())
+def welcome(
+    you: str,
+    room: str,
+    online: list[str],
+    epoch: str,
+    seq: int,
+    history: list[str],
+    recovered: bool | None = None,
+    reason: str | None = None,
+) -> str:
+    # history ya son frames JSON guardados: se insertan tal cual, sin decodificarlos.
+    fields = _encode("welcome", you=you, room=room, online=online, epoch=epoch, seq=seq)
+    extra = f',"recovered":{json.dumps(recovered)}'
+    if reason is not None:
+        extra += f',"reason":{json.dumps(reason)}'
+    return f'{fields[:-1]},"history":[{",".join(history)}]{extra}}}'
+
+
+def message(seq: int, epoch: str, room: str, sender: str, text: str, cid: str | None) -> str:
+    fields: dict[str, Any] = {"from": sender, "text": text, "time": _now()}
+    if cid is not None:
+        fields["cid"] = cid
+    return _encode("message", seq=seq, epoch=epoch, room=room, **fields)
+
+
+def ack(cid: str, seq: int) -> str:
+    return _encode("ack", cid=cid, seq=seq)
 
 
 # join y leave llevan solo quién entra o sale y cuántos quedan, no la lista entera:
@@ -93,7 +224,9 @@ def leave(who: str, count: int) -> str:
 
 
 def error(problem: ProtocolError) -> str:
-    return _encode("error", code=problem.code, text=problem.text)
+    if problem.cid is None:
+        return _encode("error", code=problem.code, text=problem.text)
+    return _encode("error", code=problem.code, text=problem.text, cid=problem.cid)
 
 
 def _encode(type_: str, **fields: Any) -> str:

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, NamedTuple
 
 import tornado.web
 import tornado.websocket
 from tornado.httputil import HTTPServerRequest
 from tornado.options import OptionParser
 
-from common.hub import Hub
-from common.limits import FloodGuard, FloodLimits, Verdict, localized_protocol
+from common.hub import Hub, HubSocket
+from common.limits import FloodGuard, FloodLimits, Verdict
+from common.log import Log, MemoryLog, Replay
+from common.presence import Presence
 from common.runner import app_settings, hub_settings, parse_options, run
+from common.sqlite_log import SqliteLog, UnusableDatabase
+from common.tornado_internals import localized_protocol
 from stack2_http import protocol
 
 HERE = Path(__file__).resolve().parent
+# El historial se guarda aquí si no se elige otro archivo con --db. La carpeta
+# datos/ está en .gitignore: cada equipo tiene su propia conversación.
+DEFAULT_DB = HERE.parent / "datos" / "chat.sqlite3"
+# Hasta que existan las salas, todo el mundo está en la misma.
+ROOM = "general"
 
 # La página solo puede cargar recursos de este mismo servidor y no ejecuta
 # scripts escritos dentro del HTML: si alguien lograra colar HTML en el chat,
@@ -59,14 +68,42 @@ class StaticHandler(tornado.web.StaticFileHandler):
         add_security_headers(self)
 
 
-class ChatSocket(tornado.websocket.WebSocketHandler):
+class Chat(NamedTuple):
+    """Lo que comparten todas las conexiones, creado una vez en ``make_app()``."""
+
+    hub: Hub  # A qué sockets de este proceso llega cada frame.
+    log: Log  # Qué número lleva cada mensaje y qué se dijo antes.
+    presence: Presence  # Quién está en cada sala.
+    flood: FloodLimits  # Cuántos mensajes por segundo admite cada conexión.
+
+
+class Session:
+    """Lo que el servidor sabe de una conexión, junto y con ``__slots__``.
+
+    El handler guarda solo esto y ``Chat``: con pocos atributos, Python comparte
+    entre todos los handlers las claves de su diccionario y cada conexión ocupa
+    menos (benchmarks/README.md lo mide). Lo que añadan las salas o los apodos
+    tiene aquí su sitio.
+    """
+
+    __slots__ = ("flood", "identity", "room")
+
+    def __init__(self, identity: str, room: str, flood: FloodGuard) -> None:
+        self.identity = identity  # «IP:puerto», como lo ve el servidor.
+        self.room = room  # La sala: de momento, siempre «general».
+        self.flood = flood  # Su propio cubo de fichas (--rate, --burst).
+
+
+class ChatSocket(HubSocket):
     """Una conexión: se identifica por IP:puerto y habla el protocolo JSON."""
 
-    def initialize(self, hub: Hub, flood: FloodLimits) -> None:
-        # Pocos atributos a propósito: con más de 29 por handler, Python guarda los
-        # de cada conexión en un diccionario propio de 1,5 KB (benchmarks/README.md).
-        self.hub = hub
-        self.flood = FloodGuard(flood)
+    def initialize(self, chat: Chat) -> None:
+        self.chat = chat
+        self.session: Session | None = None  # Se crea en open(), si cabe en el chat.
+
+    @property
+    def hub(self) -> Hub:  # type: ignore[override]
+        return self.chat.hub
 
     @property
     def identity(self) -> str:
@@ -86,30 +123,95 @@ class ChatSocket(tornado.websocket.WebSocketHandler):
         return localized_protocol(self)  # El de Tornado, con motivos de cierre en español.
 
     def open(self) -> None:
-        if not self.hub.add(self, name=self.identity):
+        chat, identity = self.chat, client_identity(self.request)
+        if not chat.hub.add(self, name=identity):
             return  # Chat lleno: el hub ya la cerró con 1013 y nadie debe saber de ella.
-        self.hub.send(self, protocol.welcome(self.identity, self.hub.names))
-        self.hub.broadcast(protocol.join(self.identity, len(self.hub)), exclude=self)
+        session = self.session = Session(identity, ROOM, FloodGuard(chat.flood))
+        count = chat.presence.join(session.room, identity)
+        # Todo esto ocurre sin ceder el loop: ningún mensaje puede guardarse entre leer
+        # el historial y quedar apuntado en el hub. Por eso no se pierde ni se repite
+        # ninguno entre lo que se recupera y lo que llega en directo.
+        replay, problem = self.replay(session.room)
+        online, latest = chat.presence.online(session.room), chat.log.latest(session.room)
+        chat.hub.send(
+            self, protocol.welcome(identity, session.room, online, chat.log.epoch, latest, *replay)
+        )
+        if problem is not None:
+            chat.hub.send(self, protocol.error(problem))
+        chat.hub.broadcast(protocol.join(identity, count), exclude=self)
+
+    def replay(self, room: str) -> tuple[Replay, protocol.ProtocolError | None]:
+        """El historial que pide la dirección (``?since=&epoch=``), y el error si lo hay."""
+        try:
+            since, epoch = protocol.parse_resume(
+                self.get_query_argument("since", None), self.get_query_argument("epoch", None)
+            )
+            try:
+                return self.chat.log.replay(room, since, epoch), None
+            except ValueError:
+                raise protocol.since_too_far() from None
+        except protocol.ProtocolError as problem:
+            # Una dirección mal escrita no impide entrar: los últimos mensajes y un aviso.
+            return self.chat.log.replay(room), problem
 
     def on_message(self, message: str | bytes) -> None:
-        verdict = self.flood.check()
+        session = self.session
+        if session is None:
+            return  # No cupo en el chat y se está cerrando.
+        problem, event, action = None, None, None
+        try:
+            fields = protocol.decode(message)
+            if fields["type"] not in self.EVENTS:
+                raise protocol.unknown_type(fields["type"], self.EVENTS)
+            validate, action = self.EVENTS[fields["type"]]
+            event = validate(fields)
+        except protocol.ProtocolError as error:
+            problem = error
+        # El control de inundación cuenta todos los frames, de cualquier tipo y
+        # también los que no son válidos.
+        verdict = session.flood.check()
         if verdict is Verdict.CLOSE:
             # A través del hub, para que los avisos ya en cola lleguen antes del cierre.
             self.hub.close(self, 1008, "Demasiados mensajes seguidos")  # «policy violation»
-            return
-        try:
-            if verdict is Verdict.DROP:
-                raise protocol.TOO_FAST
-            text = protocol.parse_chat_text(message)
-        except protocol.ProtocolError as problem:
+        elif verdict is Verdict.DROP:
+            cid = problem.cid if problem else getattr(event, "cid", None)
+            self.hub.send(self, protocol.error(protocol.too_fast(cid)))
+        elif problem is not None:
             # Solo se entera quien lo envió; la conexión sigue abierta y útil.
             self.hub.send(self, protocol.error(problem))
-            return
-        self.hub.broadcast(protocol.message(self.identity, text))
+        else:
+            action(self, event)
+
+    def on_chat_message(self, event: protocol.Message) -> None:
+        """Un mensaje de chat: se guarda y, cuando ya está guardado, se reparte."""
+        log, session = self.chat.log, self.session
+        epoch, room, identity, cid = log.epoch, session.room, session.identity, event.cid
+
+        def encode(seq: int) -> str:
+            return protocol.message(seq, epoch, room, identity, event.text, cid)
+
+        def stored(seq: int) -> None:
+            # Primero el ack a quien lo envió; el log lo reparte justo después.
+            if cid is not None:
+                self.hub.send(self, protocol.ack(cid, seq))
+
+        def failed(error: Exception) -> None:
+            self.hub.send(self, protocol.error(protocol.unavailable(cid)))
+
+        log.append(room, cid, encode, stored, failed)
+
+    # La tabla de despacho: cada tipo de evento que puede enviar el cliente, con la
+    # función de protocol.py que lo valida y el método que lo atiende. Un tipo
+    # nuevo es una línea más aquí (la lección 6 añade «typing»).
+    EVENTS: ClassVar[dict[str, tuple[Callable[[dict[str, Any]], Any], Callable[..., None]]]] = {
+        "message": (protocol.parse_message, on_chat_message),
+    }
 
     def on_close(self) -> None:
-        if self.hub.remove(self):
-            self.hub.broadcast(protocol.leave(self.identity, len(self.hub)))
+        session = self.session
+        if session is not None and self.hub.remove(self):
+            count = self.chat.presence.leave(session.room, session.identity)
+            self.hub.broadcast(protocol.leave(session.identity, count))
 
 
 def make_app(
@@ -117,15 +219,23 @@ def make_app(
     flood: FloodLimits = FloodLimits(),
     allowed_origins: Iterable[str] = (),
     handler: type = ChatSocket,
+    log: Log | None = None,
     **settings: Any,
 ) -> tornado.web.Application:
-    """Crea la aplicación: la página, sus archivos estáticos y el WebSocket, en un solo puerto."""
+    """Crea la aplicación: la página, sus archivos estáticos y el WebSocket, en un solo puerto.
+
+    Sin ``log``, el historial vive solo en memoria (como ``--db=:memory:``).
+    """
+    log = MemoryLog() if log is None else log
+    # Cada mensaje, cuando el log ya lo ha guardado, se reparte a los sockets de este proceso.
+    log.subscribe(lambda room, frame: hub.broadcast(frame))
+    chat = Chat(hub, log, Presence(), flood)
     origins = frozenset(origin.lower().rstrip("/") for origin in allowed_origins)
     return tornado.web.Application(
         [
             (r"/", PageHandler),
             (r"/clientehttp\.html", PageHandler),
-            (r"/ws", handler, {"hub": hub, "flood": flood}),
+            (r"/ws", handler, {"chat": chat}),
         ],
         template_path=str(HERE),
         static_path=str(HERE / "static"),
@@ -146,14 +256,45 @@ def define_stack2_options(options: OptionParser) -> None:
         multiple=True,
         help="otros orígenes que pueden abrir el WebSocket, separados por comas",
     )
+    options.define(
+        "db",
+        default=str(DEFAULT_DB),
+        help="archivo SQLite del historial (:memory: = no guardar nada)",
+    )
+    options.define("history", default=1000, type=int, help="mensajes que se guardan de cada sala")
+
+
+def open_log(db: str, history: int) -> Log:
+    """El log que piden --db y --history; si no se puede usar, una línea de error y fuera."""
+    if history < 1:
+        raise SystemExit("Error: --history debe ser 1 o más (los mensajes que se guardan).")
+    if db == ":memory:":
+        return MemoryLog(history)
+    try:
+        return SqliteLog(db, history)
+    except UnusableDatabase as problem:
+        raise SystemExit(str(problem)) from None
+
+
+def history_note(db: str, history: int) -> str:
+    """La línea del banner que dice dónde vive el historial."""
+    if db == ":memory:":
+        return f"Historial: en memoria (--db=:memory:, los últimos {history}): se pierde al parar."
+    try:
+        shown = Path(db).resolve().relative_to(Path.cwd())
+    except ValueError:
+        shown = Path(db).resolve()
+    return f"Historial: {shown} (los últimos {history} mensajes; --db, --history)."
 
 
 def main(handler: type = ChatSocket, title: str = "Stack 2 · HTTP + WebSocket") -> None:
     options = parse_options(default_port=8000, define=define_stack2_options)
+    log = open_log(options.db, options.history)
     hub = Hub(**hub_settings(options))
     flood = FloodLimits(rate=options.rate, burst=options.burst)
-    app = make_app(hub, flood, options.allowed_origins, handler, **app_settings(options))
-    run(app, hub, options, title, "http://{host}/")
+    app = make_app(hub, flood, options.allowed_origins, handler, log, **app_settings(options))
+    note = history_note(options.db, options.history)
+    run(app, hub, options, title, "http://{host}/", notes=[note], on_stop=log.close)
 
 
 if __name__ == "__main__":

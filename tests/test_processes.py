@@ -21,6 +21,9 @@ STACKS = {
     "stack1": ("stack1_pure", "ws://127.0.0.1:{port}", "Stack 1"),
     "stack2": ("stack2_http", "ws://127.0.0.1:{port}/ws", "Stack 2"),
 }
+# El Stack 2 guarda su historial en datos/chat.sqlite3: las pruebas no lo tocan
+# (ni chocan con un servidor que tengas abierto) y usan uno en memoria.
+NO_DISK = ("--db=:memory:",)
 
 
 class Server:
@@ -34,6 +37,8 @@ class Server:
     @classmethod
     async def start(cls, folder: str, cwd: Path, *args: str, script: str = "") -> Server:
         script = script or ("server.py" if cwd.name == folder else f"{folder}/server.py")
+        if folder == "stack2_http" or script in STACK2_LESSON_SERVERS:
+            args = (*NO_DISK, *args)
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             script,
@@ -120,6 +125,7 @@ async def test_a_busy_port_gives_one_clear_error_and_exit_status_1(stack) -> Non
             f"{folder}/server.py",
             f"--port={port}",
             "--address=127.0.0.1",
+            *(NO_DISK if stack == "stack2" else ()),
             cwd=ROOT,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
@@ -184,11 +190,13 @@ async def test_the_plain_hub_option_still_chats(servers) -> None:
 
 
 # Los servidores de las lecciones arrancan con el main() de su stack: mismas opciones.
+# Los que arrancan con el main() del Stack 2, y por tanto tienen --db.
+STACK2_LESSON_SERVERS = ["lessons/06_protocolo_json/solucion/escribiendo.py"]
 LESSON_SERVERS = [
     "lessons/02_servidor_minimo/solucion/sin_eco.py",
     "lessons/03_cliente_file/solucion/origen.py",
     "lessons/04_http_y_websocket/solucion/rutas.py",
-    "lessons/06_protocolo_json/solucion/escribiendo.py",
+    *STACK2_LESSON_SERVERS,
     "lessons/07_seguridad/solucion/protegido.py",
 ]
 

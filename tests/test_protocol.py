@@ -10,20 +10,30 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stack2_http import protocol
+from stack2_http.server import ChatSocket
+
+
+def parse_chat_text(raw: str | bytes) -> str:
+    """Lo que hace ChatSocket.on_message con un frame: decodificar, buscar el tipo y validar."""
+    event = protocol.decode(raw)
+    if event["type"] not in ChatSocket.EVENTS:
+        raise protocol.unknown_type(event["type"], ChatSocket.EVENTS)
+    validate, _ = ChatSocket.EVENTS[event["type"]]
+    return validate(event).text
 
 
 def test_a_valid_message_returns_its_text() -> None:
-    assert protocol.parse_chat_text('{"type": "message", "text": "Hola"}') == "Hola"
+    assert parse_chat_text('{"type": "message", "text": "Hola"}') == "Hola"
 
 
 def test_surrounding_spaces_and_control_characters_are_removed() -> None:
     raw = json.dumps({"type": "message", "text": "  Ho\x00la\x1b[31m\n  mundo\t "})
-    assert protocol.parse_chat_text(raw) == "Hola[31m\n  mundo"
+    assert parse_chat_text(raw) == "Hola[31m\n  mundo"
 
 
 def test_accents_and_emoji_survive() -> None:
     raw = json.dumps({"type": "message", "text": "¿Qué tal, ñandú? 🎉"})
-    assert protocol.parse_chat_text(raw) == "¿Qué tal, ñandú? 🎉"
+    assert parse_chat_text(raw) == "¿Qué tal, ñandú? 🎉"
 
 
 @pytest.mark.parametrize(
@@ -44,35 +54,36 @@ def test_accents_and_emoji_survive() -> None:
 )
 def test_invalid_frames_raise_a_protocol_error_with_a_code(raw, code) -> None:
     with pytest.raises(protocol.ProtocolError) as error:
-        protocol.parse_chat_text(raw)
+        parse_chat_text(raw)
     assert error.value.code == code
 
 
 def test_the_longest_allowed_message_is_accepted() -> None:
     text = "x" * protocol.MAX_TEXT_LENGTH
-    assert protocol.parse_chat_text(json.dumps({"type": "message", "text": text})) == text
+    assert parse_chat_text(json.dumps({"type": "message", "text": text})) == text
 
 
 def test_every_server_event_is_a_json_object_with_a_type() -> None:
     events = [
-        protocol.welcome("127.0.0.1:5000", ["127.0.0.1:5000"]),
-        protocol.message("127.0.0.1:5000", "Hola"),
+        protocol.welcome("127.0.0.1:5000", "general", ["127.0.0.1:5000"], "e1", 0, []),
+        protocol.message(1, "e1", "general", "127.0.0.1:5000", "Hola", None),
+        protocol.ack("c1", 1),
         protocol.join("127.0.0.1:5000", 1),
         protocol.leave("127.0.0.1:5000", 0),
         protocol.error(protocol.ProtocolError("empty", "El mensaje está vacío.")),
     ]
     types = [json.loads(event)["type"] for event in events]
-    assert types == ["welcome", "message", "join", "leave", "error"]
+    assert types == ["welcome", "message", "ack", "join", "leave", "error"]
 
 
 def test_the_message_event_names_its_sender_in_from() -> None:
-    event = json.loads(protocol.message("10.0.0.7:51234", "<b>hola</b>"))
+    event = json.loads(protocol.message(7, "e1", "general", "10.0.0.7:51234", "<b>hola</b>", None))
     assert event["from"] == "10.0.0.7:51234"
     assert event["text"] == "<b>hola</b>"  # El servidor no toca el HTML: lo escapa el cliente.
 
 
 def test_events_keep_non_ascii_text_readable() -> None:
-    assert "ñandú" in protocol.message("a:1", "ñandú")
+    assert "ñandú" in protocol.message(1, "e1", "general", "a:1", "ñandú", None)
 
 
 # --- Propiedades: cualquier entrada da un texto válido o un error claro, nunca una excepción.
@@ -82,7 +93,7 @@ def test_events_keep_non_ascii_text_readable() -> None:
 @settings(max_examples=300, deadline=None)
 def test_any_frame_yields_clean_text_or_a_protocol_error(raw) -> None:
     try:
-        text = protocol.parse_chat_text(raw)
+        text = parse_chat_text(raw)
     except protocol.ProtocolError as problem:
         assert problem.code and problem.text.endswith(".")
     else:
@@ -101,7 +112,7 @@ json_values = st.recursive(
 @settings(max_examples=300, deadline=None)
 def test_any_json_object_yields_clean_text_or_a_protocol_error(event) -> None:
     try:
-        text = protocol.parse_chat_text(json.dumps(event))
+        text = parse_chat_text(json.dumps(event))
     except protocol.ProtocolError:
         return
     assert event["type"] == "message"
@@ -112,6 +123,6 @@ def test_any_json_object_yields_clean_text_or_a_protocol_error(event) -> None:
 @settings(max_examples=200, deadline=None)
 def test_any_printable_text_survives_the_round_trip(text) -> None:
     raw = json.dumps({"type": "message", "text": text})
-    cleaned = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc").strip()
-    if cleaned:
-        assert protocol.parse_chat_text(raw) == cleaned
+    cleaned = protocol._clean(text)
+    if protocol._visible(cleaned):
+        assert parse_chat_text(raw) == cleaned

@@ -1,0 +1,220 @@
+"""El log: qué número lleva cada mensaje, qué se dijo antes y cómo se retoma tras un corte.
+
+Cada sala tiene su propia cuenta: el primer mensaje es el 1, el siguiente el 2, y
+así, sin huecos (``seq``). Con esos números, quien vuelve tras un corte dice «lo
+último que vi fue el 41» y el log le da, del 42 en adelante, todo lo que se perdió.
+
+El ``epoch`` nombra esta historia. Si la historia se pierde (una base de datos
+nueva, o ``--db=:memory:`` tras reiniciar), el epoch cambia: un cliente que
+pregunta por el 41 de otra historia no recibe mensajes que no son los que vio.
+
+Este archivo tiene lo común a todos los almacenes, y ``MemoryLog``, que no guarda
+nada en disco. common/sqlite_log.py guarda en SQLite (lo que usa el Stack 2 por
+defecto). Las reglas que cumplen todos:
+
+* Un mensaje se guarda *antes* de que nadie lo vea: primero el almacén, después
+  el aviso a quien lo envió (``done``) y después el reparto (``subscribe``).
+  Así nadie ve un mensaje que un reinicio podría borrar.
+* Un reintento con el mismo ``cid`` (el identificador que elige el cliente) no
+  crea un mensaje nuevo: recibe el ``seq`` del primero y no se reparte otra vez.
+* Se guardan los últimos ``history_size`` mensajes de cada sala. Retomar
+  funciona si lo perdido está entero entre ellos; si no, nunca se da a medias.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from typing import NamedTuple
+
+# Lo que ve quien entra sin pedir nada: los últimos mensajes, no todo el historial.
+RECENT = 50
+
+# Se avisa a quien envió un mensaje: con su seq cuando está guardado, o con el
+# error si no se pudo guardar.
+Done = Callable[[int], None]
+Failed = Callable[[Exception], None]
+# Lo que el log reparte: (sala, frame ya codificado).
+Listener = Callable[[str, str], None]
+# Construye el frame de un mensaje cuando ya se sabe su número.
+Encode = Callable[[int], str]
+
+
+class Replay(NamedTuple):
+    """Lo que recibe un cliente al entrar: historial y si se pudo retomar."""
+
+    history: list[str]  # Frames de mensajes, del más antiguo al más nuevo.
+    recovered: bool | None  # None: no pidió retomar; True: lo tiene todo; False: no.
+    reason: str | None = None  # Si recovered es False: "epoch_changed" o "too_far_behind".
+
+
+class Pending(NamedTuple):
+    """Un mensaje que espera a estar guardado."""
+
+    room: str
+    cid: str | None
+    encode: Encode
+
+
+class Stored(NamedTuple):
+    """Un mensaje ya guardado, con su número y su frame definitivo."""
+
+    room: str
+    seq: int
+    cid: str | None
+    frame: str
+
+
+class _Room:
+    """Lo que el log recuerda de una sala, en memoria, para contestar sin esperar."""
+
+    __slots__ = ("cids", "frames", "seq", "waiting")
+
+    def __init__(self, history_size: int) -> None:
+        self.seq = 0  # El último número guardado.
+        self.frames: deque[str] = deque(maxlen=history_size)  # Los últimos, en orden.
+        # cid → seq de los mensajes que siguen en el historial (para los reintentos).
+        self.cids: OrderedDict[str, int] = OrderedDict()
+        # cid → avisos pendientes de los reintentos de un mensaje que aún se guarda.
+        self.waiting: dict[str, list[tuple[Done, Failed]]] = {}
+
+
+class Log:
+    """Lo común a todos los almacenes: números, historial reciente y reintentos.
+
+    Las subclases solo deciden cómo se guarda (``_write``) y avisan con
+    ``_stored()`` cuando ya está guardado. Todo lo demás ocurre en el event loop,
+    sin esperar a nadie: el historial reciente vive también en memoria.
+    """
+
+    def __init__(self, history_size: int = 1000, epoch: str | None = None) -> None:
+        if history_size < 1:
+            raise ValueError("history_size debe ser al menos 1")
+        self.history_size = history_size
+        # Un epoch nuevo, salvo que el almacén ya tenga uno guardado.
+        self.epoch = epoch or secrets.token_hex(4)
+        self._rooms: dict[str, _Room] = {}
+        self._listeners: list[Listener] = []
+
+    def subscribe(self, listener: Listener) -> None:
+        """``listener(sala, frame)`` recibirá cada mensaje nuevo, ya guardado y en orden."""
+        self._listeners.append(listener)
+
+    def latest(self, room: str) -> int:
+        """El ``seq`` del último mensaje guardado de la sala (0 si no hay ninguno)."""
+        state = self._rooms.get(room)
+        return 0 if state is None else state.seq
+
+    def recent(self, room: str, limit: int = RECENT) -> list[str]:
+        """Los últimos ``limit`` mensajes de la sala, del más antiguo al más nuevo."""
+        state = self._rooms.get(room)
+        if state is None or limit <= 0:
+            return []
+        frames = state.frames
+        return list(frames)[-limit:] if limit < len(frames) else list(frames)
+
+    def replay(self, room: str, since: int | None = None, epoch: str | None = None) -> Replay:
+        """El historial para quien entra; con ``since``, lo que se perdió tras ese número.
+
+        O todo lo perdido, en orden, o nada: nunca una parte (``recovered=False``).
+        Lanza ValueError si ``since`` pasa del último número de esta misma historia:
+        ese cliente no puede haber visto un mensaje que aún no existe.
+        """
+        if since is None:
+            return Replay(self.recent(room), None)
+        if epoch != self.epoch:
+            return Replay(self.recent(room), False, "epoch_changed")
+        state = self._rooms.get(room)
+        latest = 0 if state is None else state.seq
+        if since > latest:
+            raise ValueError(f"since={since} pasa del último mensaje ({latest})")
+        missed = latest - since
+        if missed == 0:
+            return Replay([], True)
+        if state is None or missed > len(state.frames):
+            return Replay(self.recent(room), False, "too_far_behind")
+        return Replay(list(state.frames)[-missed:], True)
+
+    def append(
+        self, room: str, cid: str | None, encode: Encode, done: Done, failed: Failed
+    ) -> None:
+        """Guarda un mensaje; ``encode(seq)`` da su frame cuando ya tiene número.
+
+        Cuando está guardado se llama a ``done(seq)`` y luego se reparte. Si el
+        ``cid`` ya se guardó (un reintento), ``done`` recibe el mismo ``seq`` y no
+        se reparte nada. Si no se pudo guardar, ``failed(error)``.
+        """
+        state = self._room(room)
+        if cid is not None:
+            if cid in state.cids:
+                done(state.cids[cid])  # Un reintento de algo ya guardado.
+                return
+            if cid in state.waiting:
+                state.waiting[cid].append((done, failed))  # El mismo, aún guardándose.
+                return
+            state.waiting[cid] = []
+        self._write(Pending(room, cid, encode), done, failed)
+
+    def close(self) -> None:
+        """Termina lo que esté guardando y suelta el almacén."""
+
+    # --- Para las subclases --------------------------------------------------------
+
+    def _write(self, pending: Pending, done: Done, failed: Failed) -> None:
+        raise NotImplementedError
+
+    def _load(self, stored: Stored) -> None:
+        """Pone en memoria un mensaje que ya estaba guardado (al arrancar)."""
+        state = self._room(stored.room)
+        self._remember(state, stored)
+
+    def _stored(self, stored: Stored, done: Done) -> None:
+        """Un mensaje ya está guardado: se recuerda, se avisa y se reparte, en ese orden."""
+        state = self._room(stored.room)
+        self._remember(state, stored)
+        waiting = state.waiting.pop(stored.cid, []) if stored.cid is not None else []
+        done(stored.seq)
+        for also, _ in waiting:
+            also(stored.seq)
+        for listener in self._listeners:
+            listener(stored.room, stored.frame)
+
+    def _not_stored(self, pending: Pending, done: Done, failed: Failed, error: Exception) -> None:
+        """No se pudo guardar: quien lo envió (y quien lo reintentó) lo sabrá."""
+        state = self._room(pending.room)
+        waiting = state.waiting.pop(pending.cid, []) if pending.cid is not None else []
+        failed(error)
+        for _, also in waiting:
+            also(error)
+
+    def _room(self, room: str) -> _Room:
+        state = self._rooms.get(room)
+        if state is None:
+            state = self._rooms[room] = _Room(self.history_size)
+        return state
+
+    def _next_seq(self, room: str) -> int:
+        return self._room(room).seq + 1
+
+    def _remember(self, state: _Room, stored: Stored) -> None:
+        state.seq = stored.seq
+        state.frames.append(stored.frame)
+        if stored.cid is not None:
+            state.cids[stored.cid] = stored.seq
+        # Los reintentos se reconocen mientras el mensaje siga en el historial.
+        oldest = stored.seq - len(state.frames)
+        while state.cids and next(iter(state.cids.values())) <= oldest:
+            state.cids.popitem(last=False)
+
+
+class MemoryLog(Log):
+    """Un log que no guarda nada en disco: ``--db=:memory:`` y las pruebas.
+
+    «Guardar» es recordarlo en memoria, así que ocurre en el acto. Al reiniciar
+    el servidor, la historia se pierde y el epoch cambia.
+    """
+
+    def _write(self, pending: Pending, done: Done, failed: Failed) -> None:
+        seq = self._next_seq(pending.room)
+        self._stored(Stored(pending.room, seq, pending.cid, pending.encode(seq)), done)

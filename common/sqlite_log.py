@@ -1,0 +1,209 @@
+"""El log guardado en SQLite: el historial sobrevive a un reinicio (y a un ``kill -9``).
+
+SQLite es una base de datos en un solo archivo, incluida en Python: nada que
+instalar ni que arrancar aparte. Lo que hace falta saber para leer este archivo:
+
+* **Un hilo, solo uno, y solo para SQLite.** Guardar en disco espera al disco
+  (``fsync``: unos milisegundos). Si lo hiciera el event loop, todo el chat se
+  pararía en cada mensaje. El módulo ``sqlite3`` de Python no es asíncrono, así
+  que este log tiene su propio hilo, que es el único que toca la base de datos;
+  el event loop le pasa los mensajes por una cola y recibe la respuesta con
+  ``call_soon_threadsafe``. Nada más en el servidor usa hilos.
+* **Varios mensajes, un solo commit.** Mientras el hilo espera al disco, los
+  mensajes nuevos se acumulan en la cola; el siguiente commit los guarda todos
+  juntos. Con calma, cada mensaje tiene su commit; en una ráfaga, comparten uno.
+* **El número lo pone quien guarda.** El hilo da a cada mensaje su ``seq``
+  dentro de la misma transacción que lo guarda: si el commit falla, ese número
+  no se ha gastado y no queda un hueco.
+* **Un archivo, un servidor.** El archivo se abre en exclusiva: un segundo
+  servidor con la misma ``--db`` se niega a arrancar en vez de mezclar historias.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any, Union
+
+from common.log import Done, Failed, Log, Pending, Stored
+
+log = logging.getLogger("chat.log")
+
+# Un número propio en la cabecera del archivo (PRAGMA application_id): así
+# reconocemos nuestras bases de datos y nunca escribimos en la de otro programa.
+APPLICATION_ID = 0x43484154  # «CHAT» en ASCII.
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    room TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    cid TEXT,
+    frame TEXT NOT NULL,   -- el evento «message» tal como se envió, en JSON
+    PRIMARY KEY (room, seq)
+) WITHOUT ROWID;
+"""
+
+# Lo que el hilo recibe por la cola: un mensaje con sus avisos y su loop, o None
+# para terminar.
+_Item = Union[tuple[Pending, Done, Failed, asyncio.AbstractEventLoop], None]
+
+
+class UnusableDatabase(Exception):
+    """La base de datos no se puede usar; el texto explica por qué, en español."""
+
+
+class SqliteLog(Log):
+    """Un log que guarda cada mensaje en un archivo SQLite antes de repartirlo."""
+
+    def __init__(self, path: str | Path, history_size: int = 1000) -> None:
+        self.path = str(path)
+        self._db = open_database(self.path)
+        epoch = self._db.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone()[0]
+        super().__init__(history_size, epoch)
+        # Los últimos mensajes de cada sala pasan a memoria: leer el historial
+        # (al entrar o al retomar) nunca espera a la base de datos.
+        self._next: dict[str, int] = {}
+        for room, latest in self._db.execute("SELECT room, MAX(seq) FROM messages GROUP BY room"):
+            self._next[room] = latest
+            rows = self._db.execute(
+                "SELECT seq, cid, frame FROM messages WHERE room = ? AND seq > ? ORDER BY seq",
+                (room, latest - history_size),
+            )
+            for seq, cid, frame in rows:
+                self._load(Stored(room, seq, cid, frame))
+        self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._writer, name="chat-sqlite", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Espera a que el hilo guarde lo que tenga en cola y cierra el archivo."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+    # --- En el event loop ---------------------------------------------------------
+
+    def _write(self, pending: Pending, done: Done, failed: Failed) -> None:
+        self._queue.put((pending, done, failed, asyncio.get_running_loop()))
+
+    def _deliver(self, batch: list[tuple[Stored, Done]]) -> None:
+        for stored, done in batch:  # En el orden en que se guardaron.
+            self._stored(stored, done)
+
+    # --- En el hilo de SQLite -----------------------------------------------------
+
+    def _writer(self) -> None:
+        """El bucle del hilo: espera mensajes y los guarda, todos los que haya, de una vez."""
+        running = True
+        while running:
+            batch = [self._queue.get()]
+            while True:  # Lo que llegó mientras guardábamos lo anterior va en este commit.
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            if None in batch:
+                running = False
+                batch = batch[: batch.index(None)]
+            if batch:
+                self._commit(batch)  # type: ignore[arg-type]
+        self._db.close()
+
+    def _commit(self, batch: list[tuple[Pending, Done, Failed, asyncio.AbstractEventLoop]]) -> None:
+        loop = batch[0][3]  # Un log sirve a un solo event loop.
+        numbers = dict(self._next)
+        stored: list[tuple[Stored, Done]] = []
+        try:
+            for pending, done, _, _ in batch:
+                seq = numbers.get(pending.room, 0) + 1
+                numbers[pending.room] = seq
+                stored.append((Stored(pending.room, seq, pending.cid, pending.encode(seq)), done))
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany(
+                    "INSERT INTO messages (room, seq, cid, frame) VALUES (?, ?, ?, ?)",
+                    [item for item, _ in stored],
+                )
+                # Solo se guardan los últimos history_size de cada sala.
+                self._db.executemany(
+                    "DELETE FROM messages WHERE room = ? AND seq <= ?",
+                    [
+                        (room, numbers[room] - self.history_size)
+                        for room in {s.room for s, _ in stored}
+                    ],
+                )
+                self._db.execute("COMMIT")  # Con synchronous=FULL: ya está en el disco.
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        except (sqlite3.Error, ValueError) as error:
+            # Disco lleno, archivo borrado... Los números no se gastan: el cliente
+            # recibe un error y su página lo reintentará.
+            log.error("No se pudo guardar en %s: %s", self.path, error)
+            for pending, done, failed, _ in batch:
+                _call_soon(loop, self._not_stored, pending, done, failed, error)
+            return
+        self._next = numbers
+        _call_soon(loop, self._deliver, stored)
+
+
+def _call_soon(loop: asyncio.AbstractEventLoop, callback: Any, *args: Any) -> None:
+    """Pide al event loop que ejecute ``callback``: el hilo nunca toca el chat."""
+    # Si el loop ya terminó (el servidor se apagó), no hay nadie a quien avisar:
+    # lo guardado, guardado está.
+    with contextlib.suppress(RuntimeError):
+        loop.call_soon_threadsafe(callback, *args)
+
+
+def open_database(path: str) -> sqlite3.Connection:
+    """Abre (o crea) la base de datos del chat, en exclusiva; si no se puede, lo explica."""
+    hint = "Elige otro archivo con --db=RUTA (o --db=:memory: para no guardar nada)."
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # isolation_level=None: las transacciones las abrimos y cerramos nosotros.
+        db = sqlite3.connect(path, timeout=0.2, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as error:
+        raise UnusableDatabase(f"Error: no se puede abrir {path}: {error}. {hint}") from None
+    try:
+        # Exclusivo: desde la primera escritura, ningún otro proceso puede abrirla.
+        db.execute("PRAGMA locking_mode = EXCLUSIVE")
+        # WAL: un commit escribe al final de un diario en vez de reescribir páginas.
+        db.execute("PRAGMA journal_mode = WAL")
+        # FULL: COMMIT no vuelve hasta que el disco confirma. Así el «ack» es verdad.
+        db.execute("PRAGMA synchronous = FULL")
+        tables = db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()
+        application_id = db.execute("PRAGMA application_id").fetchone()[0]
+        if tables[0] and application_id != APPLICATION_ID:
+            raise UnusableDatabase(
+                f"Error: {path} es una base de datos SQLite de otro programa; no la toco. {hint}"
+            )
+        # BEGIN IMMEDIATE toma el archivo en exclusiva; el epoch se crea una sola
+        # vez, con la base de datos, y no cambia mientras exista.
+        db.executescript(
+            f"BEGIN IMMEDIATE; PRAGMA application_id = {APPLICATION_ID}; {SCHEMA}"
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', lower(hex(randomblob(4))));"
+            "COMMIT;"
+        )
+    except UnusableDatabase:
+        db.close()
+        raise
+    except sqlite3.Error as error:
+        db.close()
+        if "locked" in str(error) or "busy" in str(error):
+            reason = f"{path} la está usando otro servidor del chat"
+        elif "not a database" in str(error):
+            reason = f"{path} no es una base de datos SQLite"
+        else:
+            reason = f"no se puede usar {path}: {error}"
+        raise UnusableDatabase(f"Error: {reason}. {hint}") from None
+    return db

@@ -1,0 +1,111 @@
+"""Lo que usamos de Tornado que no es API pública, todo en un solo sitio.
+
+El camino rápido del hub (common/fastwrite.py) escribe frames ya hechos en el
+socket, y los cierres en español cambian un detalle del protocolo WebSocket de
+Tornado. Para eso hacen falta atributos internos que Tornado no promete mantener.
+Viven aquí, y solo aquí, para que se vean de un vistazo: tests/test_tornado_internals.py
+comprueba cada uno y falla, con una explicación, si una versión nueva de Tornado
+los cambia. El resto del proyecto los usa a través de estas funciones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tornado.iostream import IOStream
+from tornado.websocket import WebSocketHandler, WebSocketProtocol13
+
+from common.limits import PING_TIMEOUT_REASON, TOO_BIG_REASON
+
+
+def tornado_stream(conn: object) -> IOStream | None:
+    """El IOStream de un WebSocket de Tornado en el que podemos escribir frames ya hechos.
+
+    Devuelve None (y el hub usa el camino simple) si ``conn`` no es un
+    WebSocketHandler de Tornado, si la conexión negoció compresión (cada frame
+    saldría distinto por cliente), si va cifrada (TLS necesita su propio flujo) o si ya
+    se cerró.
+
+    Usa ``handler.ws_connection``, la clase ``WebSocketProtocol13`` y sus atributos
+    ``stream``, ``mask_outgoing``, ``_compressor`` y ``_write_frame``. Si una versión
+    nueva de Tornado los cambia, devuelve None (el chat sigue funcionando, más
+    despacio) y tests/test_tornado_internals.py falla para avisar.
+    """
+    if not isinstance(conn, WebSocketHandler):
+        return None
+    protocol = conn.ws_connection
+    if not isinstance(protocol, WebSocketProtocol13):
+        return None
+    # Una subclase puede cambiar el cierre (como _LocalizedProtocol, abajo), pero no la
+    # forma de escribir frames: si la cambia, respetamos su camino.
+    if any(
+        getattr(type(protocol), name, None) is not getattr(WebSocketProtocol13, name, None)
+        for name in ("write_message", "_write_frame")
+    ):
+        return None
+    # Si falta el atributo, suponemos lo prudente: que hay compresión.
+    if protocol.mask_outgoing or getattr(protocol, "_compressor", True) is not None:
+        return None
+    stream = getattr(protocol, "stream", None)
+    # type() y no isinstance(): SSLIOStream es una subclase y no sirve aquí.
+    if type(stream) is not IOStream or stream.closed():
+        return None  # Cifrada, o ya cerrada: el camino simple sabe qué hacer.
+    return stream
+
+
+# Lo que el bucle del broadcast guarda de cada conexión, preparado al darla de alta.
+RawTarget = tuple[Any, IOStream, WebSocketProtocol13, Any, Callable[[bytes], int]]
+
+
+def raw_target(conn: Any, stream: IOStream) -> RawTarget:
+    """``(conn, stream, protocolo, búfer de escritura, socket.send)`` de una conexión.
+
+    El bucle del broadcast repite su trabajo una vez por cliente y mensaje, y entre
+    un ``send()`` y el siguiente el kernel ha vaciado las cachés de la CPU: cada
+    objeto que tocamos cuesta. Por eso se prepara aquí, una sola vez, lo justo para
+    decidir y escribir. ``_write_buffer`` es interno de IOStream (el mismo objeto
+    hasta que el stream se cierra); tests/test_tornado_internals.py vigila
+    que siga así.
+    """
+    protocol = conn.ws_connection
+    return (conn, stream, protocol, stream._write_buffer, stream.socket.send)
+
+
+def raw_writable(protocol: Any, write_buffer: Any) -> bool:
+    """True si podemos escribir ya en el socket: no hemos enviado ni recibido el
+    cierre, y Tornado no guarda nada pendiente de enviar en esa conexión.
+
+    Es ``not protocol.is_closing() and not stream.writing()`` sin llamar a ningún
+    método, salvo por una cosa: un socket que ya se cerró (y del que Tornado aún no
+    ha avisado) da True. Escribir en él falla con OSError, y el bucle lo salta.
+    tests/test_tornado_internals.py la compara con la API pública.
+    """
+    return not (protocol.client_terminated or protocol.server_terminated or write_buffer._size)
+
+
+class _LocalizedProtocol(WebSocketProtocol13):
+    """El protocolo WebSocket de Tornado, con motivos de cierre en español."""
+
+    def close(self, code: int | None = None, reason: str | None = None) -> None:
+        if code == 1009:  # Tornado: "message too big"
+            reason = TOO_BIG_REASON
+        elif reason == "ping timed out":
+            # El cliente no contesta: no esperamos 5 s una respuesta al cierre
+            # que nunca llegará. Cerramos ya, y on_close avisa a los demás.
+            super().close(1001, PING_TIMEOUT_REASON)
+            self._abort()
+            return
+        super().close(code, reason)
+
+
+def localized_protocol(handler: WebSocketHandler) -> WebSocketProtocol13 | None:
+    """Sustituto de ``WebSocketHandler.get_websocket_protocol`` con cierres en español.
+
+    Se apoya en la clase WebSocketProtocol13, en su ``_abort()`` y en los textos
+    en inglés de sus cierres, que tests/test_tornado_internals.py vigila.
+    """
+    protocol = WebSocketHandler.get_websocket_protocol(handler)
+    if protocol is None:
+        return None
+    return _LocalizedProtocol(handler, False, protocol.params)
