@@ -80,6 +80,7 @@ class SqliteLog(Log):
             )
             for seq, cid, frame in rows:
                 self._load(Stored(room, seq, cid, frame))
+        self.commits = 0  # Cuántos commits lleva: en una ráfaga, muchos menos que mensajes.
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._writer, name="chat-sqlite", daemon=True)
         self._thread.start()
@@ -116,6 +117,9 @@ class SqliteLog(Log):
                 batch = batch[: batch.index(None)]
             if batch:
                 self._commit(batch)  # type: ignore[arg-type]
+            # Mientras espera el siguiente, el hilo no debe retener este lote: sus
+            # avisos apuntan a las conexiones, que así no se podrían liberar.
+            del batch
         self._db.close()
 
     def _commit(self, batch: list[tuple[Pending, Done, Failed, asyncio.AbstractEventLoop]]) -> None:
@@ -142,6 +146,7 @@ class SqliteLog(Log):
                     ],
                 )
                 self._db.execute("COMMIT")  # Con synchronous=FULL: ya está en el disco.
+                self.commits += 1
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise

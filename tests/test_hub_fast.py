@@ -9,17 +9,14 @@ from typing import Any
 
 import pytest
 import tornado.web
-from tornado.iostream import IOStream
 from tornado.websocket import (
     WebSocketClientConnection,
     WebSocketHandler,
-    WebSocketProtocol13,
-    _WebSocketParams,
     websocket_connect,
 )
 
 from common import fastwrite
-from common.fastwrite import raw_target, raw_writable, text_frame, tornado_stream
+from common.fastwrite import text_frame, tornado_stream
 from common.hub import Hub
 from tests.helpers import RECEIVE_TIMEOUT, assert_no_tracebacks, receive, wait_closed
 
@@ -78,93 +75,9 @@ async def receive_all(conn: WebSocketClientConnection, count: int) -> list[str]:
     return [await receive(conn) for _ in range(count)]
 
 
-@pytest.mark.gen_test
-async def test_tornado_still_exposes_what_the_fast_path_needs(connect, ws_base, opened) -> None:
-    await connect(f"{ws_base}/fast")
-    handler = opened[0]
-    assert tornado_stream(handler) is not None, (
-        "tornado_stream() ya no encuentra el IOStream de un WebSocketHandler: la versión de "
-        "Tornado ha cambiado algo que common/fastwrite.py usa, y el hub ha vuelto en silencio "
-        "al camino simple. Revisa tornado_stream() contra tornado/websocket.py."
-    )
-    assert handler in handlers_on_fast_path(handler.hub)
-
-
-@pytest.mark.gen_test
-async def test_a_connection_already_closed_when_it_opens_takes_the_plain_path(
-    connect, ws_base, opened
-) -> None:
-    await connect(f"{ws_base}/plain")
-    handler = opened[0]
-    handler.ws_connection.stream.close()  # El cliente se fue durante el handshake.
-    assert tornado_stream(handler) is None
-
-
-@pytest.mark.gen_test
-async def test_raw_writable_says_the_same_as_tornados_public_checks(
-    connect, ws_base, opened
-) -> None:
-    await connect(f"{ws_base}/plain")  # Camino simple: el hub no toca este stream.
-    handler = opened[0]
-    protocol, stream = handler.ws_connection, handler.ws_connection.stream
-    # Lo que el broadcast prepara al dar de alta la conexión, antes de todo lo demás.
-    _, _, _, write_buffer, _ = raw_target(handler, stream)
-
-    def public() -> bool:
-        return not protocol.is_closing() and not stream.writing()
-
-    states = []
-    for step in ("abierta", "con datos en cola", "cerrándose", "cerrada"):
-        if step == "con datos en cola":
-            stream.write(b"\x82\x7f" + (8 << 20).to_bytes(8, "big") + b"x" * (8 << 20))
-        elif step == "cerrándose":
-            handler.close()
-        elif step == "cerrada":
-            stream.close()
-        assert raw_writable(protocol, write_buffer) == public(), (
-            f"raw_writable() ya no coincide con is_closing()/writing() con la conexión {step}: "
-            "revisa los atributos internos de IOStream que usa common/fastwrite.py."
-        )
-        states.append(public())
-    assert states == [True, False, False, False]
-
-
 def handlers_on_fast_path(hub: Hub) -> list[Any]:
     outbox = hub._outbox
     return [] if outbox is None else list(outbox._streams)
-
-
-class CustomCloseProtocol(WebSocketProtocol13):
-    """Como el de common/limits.py: cambia el cierre, no cómo se escriben los frames."""
-
-    def close(self, code: int | None = None, reason: str | None = None) -> None:
-        super().close(code, reason)
-
-
-class CustomFrameProtocol(WebSocketProtocol13):
-    """Escribe los frames a su manera: el hub debe respetarlo."""
-
-    def write_message(self, message, binary=False):  # type: ignore[no-untyped-def]
-        return super().write_message(message, binary)
-
-
-@pytest.mark.parametrize(
-    ("protocol_class", "fast"), [(CustomCloseProtocol, True), (CustomFrameProtocol, False)]
-)
-def test_protocol_subclasses_keep_the_fast_path_only_if_they_write_frames_as_tornado(
-    protocol_class, fast
-) -> None:
-    class Handler(WebSocketHandler):
-        def __init__(self) -> None:  # Sin petición HTTP: solo nos interesa el protocolo.
-            stream = IOStream(socket.socket())
-            self.ws_connection = protocol_class(self, False, _WebSocketParams())
-            self.ws_connection.stream = stream
-
-    handler = Handler()
-    try:
-        assert (tornado_stream(handler) is not None) == fast
-    finally:
-        handler.ws_connection.stream.close()
 
 
 @pytest.mark.gen_test

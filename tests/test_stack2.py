@@ -155,17 +155,6 @@ async def test_join_and_leave_do_not_grow_with_the_number_of_people(connect, ws_
 
 
 @pytest.mark.gen_test
-async def test_a_connection_keeps_few_enough_attributes_to_stay_compact(
-    connect, ws_url, hub
-) -> None:
-    await join(connect, ws_url)
-    (handler,) = list(hub._names)
-    # Desde Python 3.11, con 30 atributos o más cada handler lleva su propio diccionario:
-    # 1,3 KB más por conexión (benchmarks/README.md, «Límites que conviene conocer»).
-    assert len(vars(handler)) <= 29, sorted(vars(handler))
-
-
-@pytest.mark.gen_test
 async def test_a_message_reaches_everyone_labelled_with_the_sender(connect, ws_url) -> None:
     clients = await three_clients(connect, ws_url)
     await clients[1].write_message(chat("Hola mundo"))

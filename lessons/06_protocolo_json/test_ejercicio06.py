@@ -27,26 +27,18 @@ async def entrar_dos(conectar, ws_base):
     return ana, luis
 
 
-@pytest.mark.parametrize(
-    ("frame", "esperado"),
-    [
-        ('{"type": "typing"}', True),
-        ('{"type":"typing","extra":1}', True),
-        ('{"type": "message", "text": "hola"}', False),
-        ('"typing"', False),
-        ("typing", False),
-        ("{roto", False),
-        (b'{"type": "typing"}', False),
-    ],
-)
-def test_es_escribiendo_reconoce_solo_el_evento_typing(frame, esperado) -> None:
-    """json.loads dentro de try/except ValueError; True solo si es dict y "type" == "typing"."""
-    assert escribiendo.es_escribiendo(frame) is esperado, f"es_escribiendo({frame!r})"
+@pytest.mark.gen_test
+async def test_typing_es_un_tipo_que_el_servidor_acepta(conectar, ws_base) -> None:
+    """Añade typing=(parse_typing, on_typing) a EVENTS, la tabla de despacho."""
+    ana, _ = await entrar_dos(conectar, ws_base)
+    await ana.write_message(json.dumps({"type": "nada"}))
+    error = await recibir_evento(ana, "error")
+    assert '"typing"' in error["text"], "El servidor aún no ofrece «typing» entre sus tipos"
 
 
 @pytest.mark.gen_test
 async def test_los_demas_ven_quien_escribe(conectar, ws_base) -> None:
-    """En on_message: self.hub.broadcast(escribiendo(self.identity), exclude=self)."""
+    """En on_typing: self.hub.broadcast(escribiendo(self.identity), exclude=self)."""
     ana, luis = await entrar_dos(conectar, ws_base)
     await ana.write_message(json.dumps({"type": "typing"}))
     evento = await recibir_evento(luis, "typing")
@@ -64,9 +56,22 @@ async def test_quien_escribe_no_recibe_su_propio_typing(conectar, ws_base) -> No
 
 @pytest.mark.gen_test
 async def test_los_mensajes_y_los_errores_siguen_igual(conectar, ws_base) -> None:
-    """Lo que no es «typing» sigue por super().on_message(message), sin tocarlo."""
+    """Lo demás sigue igual: la tabla de despacho empieza con la del Stack 2."""
     ana, luis = await entrar_dos(conectar, ws_base)
     await ana.write_message("{roto")
     assert (await recibir_evento(ana, "error"))["code"] == "invalid_json"
     await ana.write_message(json.dumps({"type": "message", "text": "hola"}))
     assert (await recibir_evento(luis, "message"))["text"] == "hola"
+
+
+@pytest.mark.gen_test
+async def test_quien_inunda_con_typing_acaba_fuera_como_con_mensajes(conectar, ws_base) -> None:
+    """No hace falta código: on_message pasa todos los tipos por el control de inundación."""
+    ana, _ = await entrar_dos(conectar, ws_base)
+    for _ in range(300):
+        await ana.write_message(json.dumps({"type": "typing"}))
+    codigos = set()
+    while (evento := await ana.read_message()) is not None:
+        codigos.add(json.loads(evento).get("code"))
+    assert "too_fast" in codigos, "Nadie avisó con «too_fast» a quien inunda"
+    assert ana.close_code == 1008

@@ -11,7 +11,7 @@ Arráncalo con «python lessons/06_protocolo_json/ejercicio/escribiendo.py», pr
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 import tornado.web
 
@@ -20,14 +20,9 @@ from stack2_http.server import ChatSocket, main
 from stack2_http.server import make_app as make_stack_app
 
 
-def es_escribiendo(raw: str | bytes) -> bool:
-    """True si el frame es un objeto JSON con "type": "typing"."""
-    if isinstance(raw, bytes):
-        return False
-    # TODO: decodifica «raw» con json.loads. Si no es JSON válido (ValueError), devuelve
-    # False: ChatSocket.on_message ya responde con un evento «error».
-    # Devuelve True solo si es un dict y su "type" es "typing".
-    return False
+def parse_typing(event: dict[str, Any]) -> None:
+    """«typing» no lleva más campos: no hay nada que validar."""
+    return None
 
 
 def escribiendo(who: str) -> str:
@@ -38,11 +33,12 @@ def escribiendo(who: str) -> str:
 class ChatConEscribiendo(ChatSocket):
     """El ChatSocket del Stack 2, que además entiende «typing»."""
 
-    def on_message(self, message: str | bytes) -> None:
-        if es_escribiendo(message):
-            # TODO: envía escribiendo(self.identity) a todos MENOS a quien escribe.
-            return
-        super().on_message(message)  # Todo lo demás, como en el Stack 2.
+    def on_typing(self, event: None) -> None:
+        # TODO: envía escribiendo(self.identity) a todos MENOS a quien escribe.
+        pass
+
+    # TODO: añade a la tabla de despacho la entrada typing=(parse_typing, on_typing).
+    EVENTS: ClassVar = dict(ChatSocket.EVENTS)
 
 
 def make_app(hub: Hub, **settings: Any) -> tornado.web.Application:

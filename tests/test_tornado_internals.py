@@ -1,0 +1,119 @@
+"""Lo que usamos de Tornado que no es API pública (common/tornado_internals.py), vigilado.
+
+Si una versión nueva de Tornado cambia alguno de estos detalles, el chat sigue
+funcionando (el hub vuelve al camino simple, los cierres salen en inglés), pero
+estas pruebas fallan y dicen qué revisar.
+"""
+
+from __future__ import annotations
+
+import inspect
+import socket
+
+import pytest
+from tornado.iostream import IOStream
+from tornado.websocket import WebSocketHandler, WebSocketProtocol13, _WebSocketParams
+
+from common.tornado_internals import raw_target, raw_writable, tornado_stream
+from tests import test_hub_fast
+from tests.test_hub_fast import handlers_on_fast_path
+
+# El servidor de prueba del camino rápido y sus fixtures, los mismos de test_hub_fast.py.
+app, hubs, opened, left = (
+    test_hub_fast.app,
+    test_hub_fast.hubs,
+    test_hub_fast.opened,
+    test_hub_fast.left,
+)
+
+
+@pytest.mark.gen_test
+async def test_tornado_still_exposes_what_the_fast_path_needs(connect, ws_base, opened) -> None:
+    await connect(f"{ws_base}/fast")
+    handler = opened[0]
+    assert tornado_stream(handler) is not None, (
+        "tornado_stream() ya no encuentra el IOStream de un WebSocketHandler: la versión de "
+        "Tornado ha cambiado algo que common/tornado_internals.py usa, y el hub ha vuelto "
+        "en silencio al camino simple. Revisa tornado_stream() contra tornado/websocket.py."
+    )
+    assert handler in handlers_on_fast_path(handler.hub)
+
+
+@pytest.mark.gen_test
+async def test_a_connection_already_closed_when_it_opens_takes_the_plain_path(
+    connect, ws_base, opened
+) -> None:
+    await connect(f"{ws_base}/plain")
+    handler = opened[0]
+    handler.ws_connection.stream.close()  # El cliente se fue durante el handshake.
+    assert tornado_stream(handler) is None
+
+
+@pytest.mark.gen_test
+async def test_raw_writable_says_the_same_as_tornados_public_checks(
+    connect, ws_base, opened
+) -> None:
+    await connect(f"{ws_base}/plain")  # Camino simple: el hub no toca este stream.
+    handler = opened[0]
+    protocol, stream = handler.ws_connection, handler.ws_connection.stream
+    # Lo que el broadcast prepara al dar de alta la conexión, antes de todo lo demás.
+    _, _, _, write_buffer, _ = raw_target(handler, stream)
+
+    def public() -> bool:
+        return not protocol.is_closing() and not stream.writing()
+
+    states = []
+    for step in ("abierta", "con datos en cola", "cerrándose", "cerrada"):
+        if step == "con datos en cola":
+            stream.write(b"\x82\x7f" + (8 << 20).to_bytes(8, "big") + b"x" * (8 << 20))
+        elif step == "cerrándose":
+            handler.close()
+        elif step == "cerrada":
+            stream.close()
+        assert raw_writable(protocol, write_buffer) == public(), (
+            f"raw_writable() ya no coincide con is_closing()/writing() con la conexión {step}: "
+            "revisa los atributos internos de IOStream que usa common/tornado_internals.py."
+        )
+        states.append(public())
+    assert states == [True, False, False, False]
+
+
+class CustomCloseProtocol(WebSocketProtocol13):
+    """Como _LocalizedProtocol: cambia el cierre, no cómo se escriben los frames."""
+
+    def close(self, code: int | None = None, reason: str | None = None) -> None:
+        super().close(code, reason)
+
+
+class CustomFrameProtocol(WebSocketProtocol13):
+    """Escribe los frames a su manera: el hub debe respetarlo."""
+
+    def write_message(self, message, binary=False):  # type: ignore[no-untyped-def]
+        return super().write_message(message, binary)
+
+
+def test_tornado_still_uses_the_close_texts_we_translate() -> None:
+    # common/tornado_internals.py traduce estos textos internos de Tornado. Si una versión
+    # nueva los cambia, esta prueba avisa antes de que los cierres salgan en inglés.
+    source = inspect.getsource(WebSocketProtocol13)
+    assert 'self.close(1009, "message too big")' in source
+    assert 'self.close(reason="ping timed out")' in source
+
+
+@pytest.mark.parametrize(
+    ("protocol_class", "fast"), [(CustomCloseProtocol, True), (CustomFrameProtocol, False)]
+)
+def test_protocol_subclasses_keep_the_fast_path_only_if_they_write_frames_as_tornado(
+    protocol_class, fast
+) -> None:
+    class Handler(WebSocketHandler):
+        def __init__(self) -> None:  # Sin petición HTTP: solo nos interesa el protocolo.
+            stream = IOStream(socket.socket())
+            self.ws_connection = protocol_class(self, False, _WebSocketParams())
+            self.ws_connection.stream = stream
+
+    handler = Handler()
+    try:
+        assert (tornado_stream(handler) is not None) == fast
+    finally:
+        handler.ws_connection.stream.close()
