@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
@@ -276,25 +277,27 @@ def open_log(db: str, history: int) -> Log:
         raise SystemExit(str(problem)) from None
 
 
-def history_note(db: str, history: int) -> str:
+def history_note(log: Log) -> str:
     """La línea del banner que dice dónde vive el historial."""
-    if db == ":memory:":
-        return f"Historial: en memoria (--db=:memory:, los últimos {history}): se pierde al parar."
-    try:
-        shown = Path(db).resolve().relative_to(Path.cwd())
-    except ValueError:
-        shown = Path(db).resolve()
-    return f"Historial: {shown} (los últimos {history} mensajes; --db, --history)."
+    where = "solo en memoria: se pierde al parar" if isinstance(log, MemoryLog) else log.path
+    if isinstance(log, SqliteLog):
+        with contextlib.suppress(ValueError):  # Más corto si está dentro de esta carpeta.
+            where = str(Path(log.path).resolve().relative_to(Path.cwd()))
+    return f"Historial: {where} (los últimos {log.history_size} de cada sala; --db, --history)."
 
 
-def main(handler: type = ChatSocket, title: str = "Stack 2 · HTTP + WebSocket") -> None:
+def main(
+    handler: type = ChatSocket,
+    title: str = "Stack 2 · HTTP + WebSocket",
+    make_log: Callable[[str, int], Log] = open_log,
+) -> None:
+    """Arranca el Stack 2; ``make_log(db, history)`` crea el log (las lecciones ponen el suyo)."""
     options = parse_options(default_port=8000, define=define_stack2_options)
-    log = open_log(options.db, options.history)
+    log = make_log(options.db, options.history)
     hub = Hub(**hub_settings(options))
     flood = FloodLimits(rate=options.rate, burst=options.burst)
     app = make_app(hub, flood, options.allowed_origins, handler, log, **app_settings(options))
-    note = history_note(options.db, options.history)
-    run(app, hub, options, title, "http://{host}/", notes=[note], on_stop=log.close)
+    run(app, hub, options, title, "http://{host}/", notes=[history_note(log)], on_stop=log.close)
 
 
 if __name__ == "__main__":

@@ -115,7 +115,7 @@ async def test_a_retry_after_a_restart_is_still_recognised(servers, tmp_path) ->
 @pytest.mark.gen_test(timeout=30)
 async def test_a_memory_only_history_is_a_new_epoch_after_a_restart(servers) -> None:
     server = await start(servers, ":memory:")
-    assert "Historial: en memoria" in server.banner
+    assert "Historial: solo en memoria" in server.banner
     conn, welcome = await open_chat(server)
     await send_and_ack(conn, "se perderá", "x")
     conn.close()

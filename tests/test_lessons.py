@@ -34,6 +34,7 @@ LESSON_NAMES = [
     "07_seguridad",
     "08_probar_async",
     "09_cuantos_usuarios",
+    "10_historial_y_reconexion",
 ]
 EXISTING = [name for name in LESSON_NAMES if (LESSONS / name).is_dir()]
 
@@ -41,7 +42,7 @@ EXISTING = [name for name in LESSON_NAMES if (LESSONS / name).is_dir()]
 # --- Los ejercicios ------------------------------------------------------------------
 
 
-def test_the_course_has_its_nine_numbered_lessons() -> None:
+def test_the_course_has_its_numbered_lessons() -> None:
     found = sorted(p.name for p in LESSONS.iterdir() if re.match(r"\d\d_", p.name))
     assert found == LESSON_NAMES
 

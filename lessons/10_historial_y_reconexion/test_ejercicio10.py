@@ -1,0 +1,89 @@
+"""Comprobación de la lección 10: python -m pytest lessons/10_historial_y_reconexion"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from ayudas import cargar, recibir_evento
+
+from common.hub import Hub
+from common.limits import FloodLimits
+from stack2_http.server import make_app
+
+retomar = cargar(__file__, "retomar")
+GUARDADOS = 10  # --history de estas comprobaciones.
+
+
+@pytest.fixture
+def log():
+    return retomar.LogDeLaLeccion(GUARDADOS)
+
+
+@pytest.fixture
+def app(log):
+    return make_app(Hub(), FloodLimits(rate=1000, burst=1000), log=log)
+
+
+async def decir(conectar, ws_base, cuantos: int) -> str:
+    """Alguien dice «m1», «m2»… y espera el ack de cada uno; devuelve el epoch."""
+    ana = await conectar(f"{ws_base}/ws")
+    epoch = (await recibir_evento(ana, "welcome"))["epoch"]
+    for i in range(1, cuantos + 1):
+        await ana.write_message(json.dumps({"type": "message", "text": f"m{i}", "cid": f"c{i}"}))
+        while (await recibir_evento(ana))["type"] != "ack":
+            pass
+    return epoch
+
+
+async def volver(conectar, ws_base, since: int, epoch: str) -> dict:
+    luis = await conectar(f"{ws_base}/ws?since={since}&epoch={epoch}")
+    return await recibir_evento(luis, "welcome")
+
+
+def textos(welcome: dict) -> list[str]:
+    return [evento["text"] for evento in welcome["history"]]
+
+
+@pytest.mark.gen_test
+async def test_quien_vuelve_recibe_solo_lo_que_no_vio(conectar, ws_base) -> None:
+    """TODO 2: el primero que falta es el since + 1; el número «since» ya lo vio."""
+    epoch = await decir(conectar, ws_base, 6)
+    welcome = await volver(conectar, ws_base, 4, epoch)
+    assert welcome["recovered"] is True
+    assert textos(welcome) == ["m5", "m6"], "Quien vio hasta el 4 debe recibir el 5 y el 6"
+
+
+@pytest.mark.gen_test
+async def test_quien_lo_vio_todo_no_recibe_nada(conectar, ws_base) -> None:
+    """TODO 2: con since igual al último seq, no falta nada: una lista vacía."""
+    epoch = await decir(conectar, ws_base, 3)
+    welcome = await volver(conectar, ws_base, 3, epoch)
+    assert (welcome["recovered"], textos(welcome)) == (True, [])
+
+
+@pytest.mark.gen_test
+async def test_si_falta_algo_que_ya_no_esta_no_hay_media_entrega(conectar, ws_base) -> None:
+    """TODO 1: si el since + 1 ya no está guardado: recent(), False y "too_far_behind"."""
+    epoch = await decir(conectar, ws_base, 15)  # Solo se guardan los 10 últimos: 6…15.
+    welcome = await volver(conectar, ws_base, 2, epoch)
+    assert welcome["recovered"] is False, "Faltan el 3, el 4 y el 5: no se puede retomar"
+    assert welcome["reason"] == "too_far_behind"
+    assert textos(welcome) == [f"m{i}" for i in range(6, 16)]
+
+
+@pytest.mark.gen_test
+async def test_justo_en_el_borde_aun_se_puede_retomar(conectar, ws_base) -> None:
+    """Si el primero que falta es justo el más antiguo guardado, lo tiene todo."""
+    epoch = await decir(conectar, ws_base, 15)
+    welcome = await volver(conectar, ws_base, 5, epoch)
+    assert welcome["recovered"] is True
+    assert textos(welcome) == [f"m{i}" for i in range(6, 16)]
+
+
+@pytest.mark.gen_test
+async def test_otra_historia_no_se_mezcla(conectar, ws_base) -> None:
+    """Un epoch distinto: los últimos mensajes, recovered False y "epoch_changed"."""
+    await decir(conectar, ws_base, 2)
+    welcome = await volver(conectar, ws_base, 1, "deotrodia")
+    assert (welcome["recovered"], welcome["reason"]) == (False, "epoch_changed")
