@@ -424,14 +424,14 @@ def test_the_protocol_reference_documents_every_event_error_and_close_reason() -
 
 def test_the_sample_benchmark_report_still_matches_the_benchmark() -> None:
     sample = read(LESSONS / "09_cuantos_usuarios" / "informe_ejemplo.txt")
-    source = read(ROOT / "benchmarks" / "fanout.py")
+    source = read(ROOT / "benchmarks" / "report.py")
     rows = [line for line in sample.splitlines() if re.match(r"^\S.*\S\s{2,}\S", line)]
     titles = [re.split(r"\s{2,}", line)[0] for line in rows]
     fixed = [title for title in titles if not re.search(r"\d", title)]
     assert len(fixed) >= 3
     for title in fixed:
         assert title in source, (
-            f"informe_ejemplo.txt tiene la fila «{title}», que fanout.py ya no escribe"
+            f"informe_ejemplo.txt tiene la fila «{title}», que benchmarks/report.py ya no escribe"
         )
 
 
