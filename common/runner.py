@@ -6,6 +6,7 @@ import asyncio
 import errno
 import logging
 import signal
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from tornado.options import OptionParser
 
 from common.hub import Hub
 from common.network import server_urls
+from common.options import parse_command_line, program_name
 
 log = logging.getLogger("chat")
 
@@ -40,9 +42,14 @@ def parse_options(
     # Un OptionParser propio por servidor (y no el global de tornado.options):
     # así los dos servidores pueden importarse en el mismo proceso de pruebas.
     options = OptionParser()
-    options.define("port", default=default_port, type=int, help="puerto TCP (0 = uno libre)")
     options.define(
-        "address", default="", help="interfaz en la que escuchar (vacío = todas las interfaces)"
+        "port", default=default_port, type=int, metavar="NÚMERO", help="puerto TCP (0 = uno libre)"
+    )
+    options.define(
+        "address",
+        default="",
+        metavar="IP",
+        help="interfaz en la que escuchar (sin ella, todas las interfaces)",
     )
     options.define("debug", default=False, type=bool, help="recarga el servidor al guardar")
     options.define(
@@ -57,12 +64,11 @@ def parse_options(
     options.define(
         "ping_timeout", default=20.0, type=float, help="segundos de espera a la respuesta al ping"
     )
-    options.define(
-        "hub", default="fast", help="envío del hub: fast, o plain (el bucle simple, para comparar)"
-    )
+    options.define("hub", default="fast", help="envío del hub: fast, o plain (el bucle simple)")
     if define is not None:
         define(options)
-    options.parse_command_line(None if argv is None else ["server.py", *argv])
+    # La lectura es nuestra (common/options.py): ayuda y errores en español, código 2.
+    parse_command_line(options, sys.argv[1:] if argv is None else argv, program_name())
     enable_pretty_logging()  # Registro con hora y colores, como en las demos de Tornado.
     return options
 

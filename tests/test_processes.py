@@ -215,7 +215,7 @@ async def test_an_unknown_hub_option_gives_a_clear_error() -> None:
         stderr=asyncio.subprocess.PIPE,
     )
     _, stderr = await asyncio.wait_for(process.communicate(), 10)
-    assert process.returncode == 1
+    assert process.returncode == 2  # Un error al escribir las opciones (common/options.py).
     assert "--hub admite «fast» o «plain»" in stderr.decode()
     assert "Traceback" not in stderr.decode()
 
