@@ -35,6 +35,8 @@ from progress import Progress
 from report import Result, percentile, report
 from servers import REFERENCE, SERVER_KINDS, Server, pin, start_server
 
+from common.options import SpanishArgumentParser
+
 MAX_BURST_MESSAGES = 500_000  # Tope de mensajes por ráfaga, además del de tiempo.
 WARMUP_SECONDS = 1.0  # A ritmo fijo, antes de la primera ronda; no cuenta.
 
@@ -190,7 +192,9 @@ def disconnect(target: Target) -> None:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    # El argparse de common/: ayuda y errores en español (el de Python los da en inglés).
+    parser = SpanishArgumentParser(
+        prog="python benchmarks/fanout.py",
         description="Mide el broadcast de un stack frente a websockets.broadcast, en 127.0.0.1.",
         epilog="Cómo leer cada cifra: benchmarks/README.md",
     )

@@ -7,9 +7,11 @@ de uso, como en argparse), en lugar de una traza de Python o un «Usage:» en in
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import errno
 import os
+import re
 import socket
 import sys
 from collections.abc import Sequence
@@ -183,3 +185,51 @@ def program_name(argv0: str | None = None) -> str:
     except ValueError:  # Windows: otra unidad de disco.
         return path
     return path if relative.startswith("..") else relative.replace(os.sep, "/")
+
+
+class SpanishHelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """La ayuda de argparse con «Uso:» en lugar de «usage:»."""
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, "Uso: " if prefix is None else prefix)
+
+    def _get_default_metavar_for_optional(self, action: argparse.Action) -> str:
+        # Sin esto, argparse escribe el nombre en inglés y en mayúsculas: --clients CLIENTS.
+        return "N" if action.type in (int, float) else "VALOR"
+
+
+class SpanishArgumentParser(argparse.ArgumentParser):
+    """Un argparse cuya ayuda y cuyos errores están en español (argparse los trae en inglés)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", SpanishHelpFormatter)
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = "Argumentos"
+        self._optionals.title = "Opciones"
+        self.add_argument("-h", "--help", action="help", help="muestra esta ayuda y termina")
+
+    def error(self, message: str) -> NoReturn:
+        fail(_spanish_argparse(message, self.prog))
+
+
+def _spanish_argparse(message: str, prog: str) -> str:
+    """Los errores más comunes de argparse, traducidos; los demás, tal cual."""
+    if message.startswith("the following arguments are required:"):
+        names = message.split(":", 1)[1].strip()
+        return f"falta {names}. Mira cómo se usa con: {prog} --help"
+    if message.startswith("unrecognized arguments:"):
+        extra = message.split(":", 1)[1].strip()
+        return f"no conozco {extra}. Mira las opciones con: {prog} --help"
+    found = re.match(r"argument (\S+): invalid (\w+) value: '(.*)'", message)
+    if found:
+        option, kind, value = found.groups()
+        what = {"int": "un número entero", "float": "un número"}.get(kind, "otro valor")
+        return f"{option.split('/')[-1]} necesita {what}, no «{value}»."
+    found = re.match(r"argument (\S+): invalid choice: '?(.*?)'? \(choose from (.*)\)", message)
+    if found:
+        option, value, choices = found.groups()
+        return f"{option.split('/')[-1]} admite {choices.replace(chr(39), '')}, no «{value}»."
+    found = re.match(r"argument (\S+): expected one argument", message)
+    if found:
+        return f"{found.group(1).split('/')[-1]} necesita un valor."
+    return message

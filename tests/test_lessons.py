@@ -189,11 +189,12 @@ def repo_functions() -> set[str]:
 
 @pytest.fixture(scope="module")
 def server_options() -> str:
-    """Lo que imprimen «--help» los dos servidores y el benchmark."""
+    """Lo que imprimen «--help» los dos servidores, el benchmark y el cliente de la terminal."""
     out = ""
-    for script in ("stack1_pure/server.py", "stack2_http/server.py", "benchmarks/fanout.py"):
+    scripts = ("stack1_pure/server.py", "stack2_http/server.py", "benchmarks/fanout.py")
+    for script in (*scripts, "-m common.cliente"):
         result = subprocess.run(
-            [sys.executable, script, "--help"],
+            [sys.executable, *script.split(), "--help"],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -273,7 +274,7 @@ def test_every_command_line_option_a_lesson_names_exists(doc, server_options) ->
         flag = option.split("=")[0]
         if flag in ("--no-index", "--directory"):  # De git y de http.server.
             continue
-        listed = re.search(rf"^\s+{re.escape(flag)}\s", server_options, re.MULTILINE)
+        listed = re.search(rf"^\s+{re.escape(flag)}[=\s]", server_options, re.MULTILINE)
         assert listed, f"{doc.name} usa la opción {flag}, que los servidores no tienen"
 
 
