@@ -69,6 +69,12 @@ def _parse(options: OptionParser, args: list[str], prog: str) -> None:
         written, equals, value = arg.lstrip("-").partition("=")
         name = written.replace("_", "-")  # --max_connections y --max-connections valen igual.
         option = known.get(name)
+        if option is None and name.startswith("no-") and not equals:
+            option = known.get(name[3:])  # --no-qr es --qr=false, si --qr es de sí o no.
+            if option is not None and option.type is bool:
+                name, equals, value = name[3:], "=", "false"
+            else:
+                option = None
         if option is None:
             raise OptionMistake(f"no existe la opción --{written}.{_suggestion(name, known)}")
         if not equals:

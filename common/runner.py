@@ -18,6 +18,7 @@ from tornado.log import enable_pretty_logging
 from tornado.netutil import bind_sockets
 from tornado.options import OptionParser
 
+from common import qr
 from common.hub import Hub
 from common.network import server_urls
 from common.options import parse_command_line, program_name
@@ -141,8 +142,9 @@ def run(
     # Cada conexión ocupa un descriptor de archivo: el tope real es el menor de los dos.
     hub.max_connections = connection_capacity(options.max_connections, raise_open_file_limit())
     urls = server_urls(url, port, options.address)
+    extra = join_qr(app, urls, options)
     # El banner dice el camino que usa el hub de verdad, no el que se pidió.
-    text = banner(title, urls, client_file, hub.max_connections, plain_hub=not hub.fast)
+    text = banner(title, urls, client_file, hub.max_connections, not hub.fast, extra)
     asyncio.run(_serve(app, hub, sockets, text))
 
 
@@ -202,12 +204,23 @@ def connection_capacity(max_connections: int, open_file_limit: int | None) -> in
 PLAIN_HUB_NOTE = "Envío con el bucle simple (--hub=plain): el de las lecciones, más lento."
 
 
+def join_qr(app: tornado.web.Application, urls: list[str], options: OptionParser) -> list[str]:
+    """Las URL de la red, para la página (su QR), y las líneas del QR del banner.
+
+    Solo el Stack 2 define --qr: su página se abre desde un móvil; la del Stack 1, no.
+    """
+    lan = qr.lan_urls(urls, options.address)
+    app.settings["lan_urls"] = lan
+    return qr.banner_lines(lan, options.address, options.qr) if "qr" in options else []
+
+
 def banner(
     title: str,
     urls: list[str],
     client_file: Path | None = None,
     capacity: int | None = None,
     plain_hub: bool = False,
+    extra: Sequence[str] = (),
 ) -> str:
     """El texto que el servidor imprime al arrancar: qué abrir y desde dónde."""
     local, *lan = urls
@@ -215,6 +228,7 @@ def banner(
     lines += [f"  Desde otro dispositivo: {url}" for url in lan]
     if not lan:
         lines.append("  (No se encontró ninguna IP de red local: solo funciona en este equipo.)")
+    lines += extra
     if client_file is not None:
         lines += [
             "",

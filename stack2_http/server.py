@@ -15,6 +15,7 @@ from common.hub import Hub
 from common.limits import FloodGuard, FloodLimits, Verdict, localized_protocol
 from common.runner import app_settings, hub_settings, parse_options, run
 from stack2_http import protocol
+from stack2_http.join import QRHandler
 
 HERE = Path(__file__).resolve().parent
 
@@ -126,6 +127,7 @@ def make_app(
             (r"/", PageHandler),
             (r"/clientehttp\.html", PageHandler),
             (r"/ws", handler, {"hub": hub, "flood": flood}),
+            (r"/qr\.svg", QRHandler),  # El QR para entrar desde el móvil (stack2_http/join.py).
         ],
         template_path=str(HERE),
         static_path=str(HERE / "static"),
@@ -139,6 +141,12 @@ def define_stack2_options(options: OptionParser) -> None:
     """Opciones que solo tiene el Stack 2."""
     options.define("rate", default=5.0, type=float, help="mensajes por segundo por conexión")
     options.define("burst", default=10, type=int, help="mensajes seguidos admitidos de golpe")
+    options.define(
+        "qr",
+        default=True,
+        type=bool,
+        help="QR de la URL de la red en el banner (--no-qr lo oculta)",
+    )
     options.define(
         "allowed_origins",
         default=[],
