@@ -27,6 +27,8 @@ from common.options import SpanishArgumentParser, fail
 
 CONNECT_TIMEOUT = 10  # Segundos para el handshake: luego, un error claro.
 CLOSE_TIMEOUT = 5  # Segundos para que el servidor responda a nuestro cierre.
+LINGER = 0.3  # Segundos de silencio del servidor que esperamos antes de cerrar.
+last_frame_at = 0.0  # Cuándo llegó el último frame (hora del loop).
 # Cierres que no son un fallo: 1000 «normal», 1001 «el servidor se va».
 CLEAN_CLOSES = {None, 1000, 1001}
 # Lo que significa cada código de cierre (RFC 6455), para quien aún no se los sabe.
@@ -113,12 +115,14 @@ def read_lines(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None]
 
 async def receive(conn: WebSocketClientConnection, raw: bool) -> None:
     """Imprime cada frame que llega, hasta que la conexión se cierra."""
+    global last_frame_at  # Lo mira quiet(): un programa, una conexión.
     while True:
         frame = await conn.read_message()
         if frame is None:
             return
         if isinstance(frame, bytes):
             frame = frame.decode("utf-8", "replace")
+        last_frame_at = asyncio.get_running_loop().time()
         print(f"← {frame}" if raw else describe(frame), flush=True)
 
 
@@ -145,6 +149,7 @@ async def chat(url: str, raw: bool) -> int:
             break  # El servidor cerró.
         line = getting.result()
         if line is None:  # Fin de la entrada: nos despedimos con un cierre normal.
+            await quiet(receiving)  # Antes, que lleguen las respuestas a lo enviado.
             conn.close(1000)
             closed_by_us = True
             break
@@ -170,6 +175,21 @@ async def chat(url: str, raw: bool) -> int:
     said = f": «{reason}»" if reason else ""
     print(f"El servidor cerró la conexión con el código {code} ({meaning}){said}.", flush=True)
     return 0 if code in CLEAN_CLOSES else 1
+
+
+async def quiet(receiving: asyncio.Future[None]) -> None:
+    """Espera a que el servidor deje de enviar (LINGER s sin frames), como mucho CLOSE_TIMEOUT.
+
+    En una tubería la entrada se acaba enseguida: sin esta espera, el cierre saldría
+    antes de que el servidor devolviera lo que acabamos de enviarle.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + CLOSE_TIMEOUT
+    while not receiving.done() and loop.time() < deadline:
+        idle = loop.time() - last_frame_at
+        if idle >= LINGER:
+            return
+        await asyncio.sleep(LINGER - idle)
 
 
 def fail_connect(url: str, reason: str) -> None:

@@ -141,12 +141,7 @@ def define_stack2_options(options: OptionParser) -> None:
     """Opciones que solo tiene el Stack 2."""
     options.define("rate", default=5.0, type=float, help="mensajes por segundo por conexión")
     options.define("burst", default=10, type=int, help="mensajes seguidos admitidos de golpe")
-    options.define(
-        "qr",
-        default=True,
-        type=bool,
-        help="QR de la URL de la red en el banner (--no-qr lo oculta)",
-    )
+    options.define("qr", default=True, help="dibuja en el banner el QR de la URL de la red")
     options.define(
         "allowed_origins",
         default=[],

@@ -173,7 +173,8 @@ def repo_classes() -> dict[str, list[type]]:
         for path in sorted((ROOT / folder).glob("*.py"))
     ]
     # Y las clases de los ejercicios (de su solución), que las lecciones también nombran.
-    for path in sorted(LESSONS.glob("*/solucion/*.py")):
+    # Las del ejercicio también: sin solucion/ (si el profesor la borró), siguen ahí.
+    for path in sorted([*LESSONS.glob("*/solucion/*.py"), *LESSONS.glob("*/ejercicio/*.py")]):
         spec = importlib.util.spec_from_file_location(f"_leccion_{path.parent.parent.name}", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)

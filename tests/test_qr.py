@@ -138,3 +138,15 @@ async def test_without_a_lan_url_the_page_qr_encodes_the_page_address(
     got = without_quiet_zone(modules_from_svg(response.body.decode()), len(expected))
     assert got == expected
     assert response.headers["Content-Security-Policy"] == "default-src 'none'"
+
+
+def test_the_readme_banner_sample_is_the_real_banner() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    sample = readme.split("<!-- banner -->\n```\n", 1)[1].split("\n```", 1)[0]
+    lan = "http://192.168.0.11:8000/"
+    extra = qr.banner_lines([lan], "")
+    extra[-1] = "(aquí, el código QR, en negro sobre blanco)"  # El README no puede dibujarlo.
+    real = banner(
+        "Stack 2 · HTTP + WebSocket", ["http://127.0.0.1:8000/", lan], capacity=10000, extra=extra
+    )
+    assert sample == real
