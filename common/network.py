@@ -41,7 +41,9 @@ def server_urls(template: str, port: int, address: str = "") -> list[str]:
     ``template`` lleva ``{host}`` donde va «equipo:puerto», p. ej. ``"ws://{host}"``.
     """
     if address in ("", "0.0.0.0", "::"):
-        hosts = ["localhost", *lan_addresses()]
+        # 127.0.0.1 y no «localhost»: el navegador puede resolver «localhost» como ::1
+        # (IPv6), y la página mostraría identidades como [::1]:34762 (lección 5).
+        hosts = ["127.0.0.1", *lan_addresses()]
     else:
         hosts = [f"[{address}]" if ":" in address else address]
     return [template.format(host=f"{host}:{port}") for host in hosts]

@@ -6,6 +6,7 @@ import asyncio
 import errno
 import logging
 import signal
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,10 @@ from tornado.log import enable_pretty_logging
 from tornado.netutil import bind_sockets
 from tornado.options import OptionParser
 
+from common import qr
 from common.hub import Hub
 from common.network import server_urls
+from common.options import parse_command_line, program_name
 
 log = logging.getLogger("chat")
 
@@ -40,9 +43,14 @@ def parse_options(
     # Un OptionParser propio por servidor (y no el global de tornado.options):
     # así los dos servidores pueden importarse en el mismo proceso de pruebas.
     options = OptionParser()
-    options.define("port", default=default_port, type=int, help="puerto TCP (0 = uno libre)")
     options.define(
-        "address", default="", help="interfaz en la que escuchar (vacío = todas las interfaces)"
+        "port", default=default_port, type=int, metavar="NÚMERO", help="puerto TCP (0 = uno libre)"
+    )
+    options.define(
+        "address",
+        default="",
+        metavar="IP",
+        help="interfaz en la que escuchar (sin ella, todas las interfaces)",
     )
     options.define("debug", default=False, type=bool, help="recarga el servidor al guardar")
     options.define(
@@ -57,12 +65,11 @@ def parse_options(
     options.define(
         "ping_timeout", default=20.0, type=float, help="segundos de espera a la respuesta al ping"
     )
-    options.define(
-        "hub", default="fast", help="envío del hub: fast, o plain (el bucle simple, para comparar)"
-    )
+    options.define("hub", default="fast", help="envío del hub: fast, o plain (el bucle simple)")
     if define is not None:
         define(options)
-    options.parse_command_line(None if argv is None else ["server.py", *argv])
+    # La lectura es nuestra (common/options.py): ayuda y errores en español, código 2.
+    parse_command_line(options, sys.argv[1:] if argv is None else argv, program_name())
     enable_pretty_logging()  # Registro con hora y colores, como en las demos de Tornado.
     return options
 
@@ -139,8 +146,9 @@ def run(
     # Cada conexión ocupa un descriptor de archivo: el tope real es el menor de los dos.
     hub.max_connections = connection_capacity(options.max_connections, raise_open_file_limit())
     urls = server_urls(url, port, options.address)
+    extra = join_qr(app, urls, options)
     # El banner dice el camino que usa el hub de verdad, no el que se pidió.
-    text = banner(title, urls, client_file, hub.max_connections, not hub.fast, notes)
+    text = banner(title, urls, client_file, hub.max_connections, not hub.fast, extra, notes)
     asyncio.run(_serve(app, hub, sockets, text, on_stop))
 
 
@@ -208,20 +216,35 @@ def connection_capacity(max_connections: int, open_file_limit: int | None) -> in
 PLAIN_HUB_NOTE = "Envío con el bucle simple (--hub=plain): el de las lecciones, más lento."
 
 
+def join_qr(app: tornado.web.Application, urls: list[str], options: OptionParser) -> list[str]:
+    """Las URL de la red, para la página (su QR), y las líneas del QR del banner.
+
+    Solo el Stack 2 define --qr: su página se abre desde un móvil; la del Stack 1, no.
+    """
+    lan = qr.lan_urls(urls, options.address)
+    app.settings["lan_urls"] = lan
+    return qr.banner_lines(lan, options.address, options.qr) if "qr" in options else []
+
+
 def banner(
     title: str,
     urls: list[str],
     client_file: Path | None = None,
     capacity: int | None = None,
     plain_hub: bool = False,
+    extra: Sequence[str] = (),
     notes: Sequence[str] = (),
 ) -> str:
-    """El texto que el servidor imprime al arrancar: qué abrir y desde dónde."""
+    """El texto que el servidor imprime al arrancar: qué abrir y desde dónde.
+
+    ``extra`` va justo debajo de las direcciones (el QR); ``notes``, al final.
+    """
     local, *lan = urls
     lines = [title, "", f"  En este equipo:        {local}"]
     lines += [f"  Desde otro dispositivo: {url}" for url in lan]
     if not lan:
         lines.append("  (No se encontró ninguna IP de red local: solo funciona en este equipo.)")
+    lines += extra
     if client_file is not None:
         lines += [
             "",

@@ -40,6 +40,13 @@ def cargar(archivo_de_prueba: str, nombre: str) -> ModuleType:
     modulo = f"leccion{leccion.name[:2]}_{carpeta()}_{nombre}"
     if modulo in sys.modules:
         return sys.modules[modulo]
+    if not ruta.exists():
+        # Lo normal si el profesor borró las soluciones: se dice en español, sin traza.
+        raise SystemExit(
+            f"No existe {ruta.relative_to(leccion.parent)}: esta copia del curso no tiene "
+            f"la carpeta «{carpeta()}» de {leccion.name}. Quita EJERCICIO=solucion para "
+            "comprobar tu ejercicio."
+        )
     spec = importlib.util.spec_from_file_location(modulo, ruta)
     assert spec is not None and spec.loader is not None, f"No se encuentra {ruta}"
     module = importlib.util.module_from_spec(spec)

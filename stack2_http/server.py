@@ -20,6 +20,7 @@ from common.runner import app_settings, hub_settings, parse_options, run
 from common.sqlite_log import SqliteLog, UnusableDatabase
 from common.tornado_internals import localized_protocol
 from stack2_http import protocol
+from stack2_http.join import QRHandler
 
 HERE = Path(__file__).resolve().parent
 # El historial se guarda aquí si no se elige otro archivo con --db. La carpeta
@@ -237,6 +238,7 @@ def make_app(
             (r"/", PageHandler),
             (r"/clientehttp\.html", PageHandler),
             (r"/ws", handler, {"chat": chat}),
+            (r"/qr\.svg", QRHandler),  # El QR para entrar desde el móvil (stack2_http/join.py).
         ],
         template_path=str(HERE),
         static_path=str(HERE / "static"),
@@ -250,6 +252,7 @@ def define_stack2_options(options: OptionParser) -> None:
     """Opciones que solo tiene el Stack 2."""
     options.define("rate", default=5.0, type=float, help="mensajes por segundo por conexión")
     options.define("burst", default=10, type=int, help="mensajes seguidos admitidos de golpe")
+    options.define("qr", default=True, help="dibuja en el banner el QR de la URL de la red")
     options.define(
         "allowed_origins",
         default=[],
@@ -259,8 +262,9 @@ def define_stack2_options(options: OptionParser) -> None:
     )
     options.define(
         "db",
-        default=str(DEFAULT_DB),
-        help="archivo SQLite del historial (:memory: = no guardar nada)",
+        default="",  # Vacío: DEFAULT_DB. Así --help no enseña la ruta de este equipo.
+        help="archivo SQLite del historial; por defecto, datos/chat.sqlite3 en la carpeta "
+        "del proyecto (:memory: = no guardar nada)",
     )
     options.define("history", default=1000, type=int, help="mensajes que se guardan de cada sala")
 
@@ -272,7 +276,7 @@ def open_log(db: str, history: int) -> Log:
     if db == ":memory:":
         return MemoryLog(history)
     try:
-        return SqliteLog(db, history)
+        return SqliteLog(db or DEFAULT_DB, history)
     except UnusableDatabase as problem:
         raise SystemExit(str(problem)) from None
 

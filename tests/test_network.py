@@ -15,10 +15,10 @@ def test_lan_addresses_are_ipv4_and_never_loopback() -> None:
         assert not address.is_loopback and not address.is_link_local
 
 
-def test_urls_for_all_interfaces_start_with_localhost_then_the_lan(monkeypatch) -> None:
+def test_urls_for_all_interfaces_start_with_ipv4_loopback_then_the_lan(monkeypatch) -> None:
     monkeypatch.setattr(network, "lan_addresses", lambda: ["198.51.100.7"])
     urls = network.server_urls("http://{host}/", 8000)
-    assert urls == ["http://localhost:8000/", "http://198.51.100.7:8000/"]
+    assert urls == ["http://127.0.0.1:8000/", "http://198.51.100.7:8000/"]
 
 
 def test_urls_for_one_address_show_only_that_address() -> None:

@@ -204,6 +204,8 @@ LESSON_SERVERS = [
 @pytest.mark.gen_test(timeout=20)
 @pytest.mark.parametrize("script", LESSON_SERVERS)
 async def test_the_lesson_servers_honour_the_common_options(servers, script) -> None:
+    if not (ROOT / script).exists():
+        pytest.skip(f"{script} no está (¿se borraron las soluciones?); en CI esto es un fallo.")
     server = await Server.start("", ROOT, "--hub=plain", script=script)
     servers.append(server)
     assert "Lección" in server.banner
@@ -223,7 +225,7 @@ async def test_an_unknown_hub_option_gives_a_clear_error() -> None:
         stderr=asyncio.subprocess.PIPE,
     )
     _, stderr = await asyncio.wait_for(process.communicate(), 10)
-    assert process.returncode == 1
+    assert process.returncode == 2  # Un error al escribir las opciones (common/options.py).
     assert "--hub admite «fast» o «plain»" in stderr.decode()
     assert "Traceback" not in stderr.decode()
 

@@ -1,7 +1,8 @@
 """Comprobación de la lección 9: python -m pytest lessons/09_cuantos_usuarios
 
 Los números se comprueban contra la función number() del benchmark real
-(benchmarks/fanout.py), y el informe de ejemplo es una salida real suya.
+(benchmarks/report.py, la que escribe el informe de benchmarks/fanout.py), y el
+informe de ejemplo es una salida real suya.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ import pytest
 from ayudas import cargar
 
 cifras = cargar(__file__, "cifras")
-FANOUT = Path(__file__).resolve().parents[2] / "benchmarks" / "fanout.py"
+REPORT = Path(__file__).resolve().parents[2] / "benchmarks" / "report.py"
 EJEMPLO = Path(__file__).with_name("informe_ejemplo.txt")
 
 
 def cargar_fanout():
-    spec = importlib.util.spec_from_file_location("leccion09_fanout", FANOUT)
+    spec = importlib.util.spec_from_file_location("leccion09_report", REPORT)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # Sus dataclasses lo necesitan.
     spec.loader.exec_module(module)
@@ -43,7 +44,7 @@ def test_numero_entiende_el_formato_espanol(texto, valor) -> None:
 
 @pytest.mark.parametrize("valor", [0.44, 6.89, 45.13, 12345.6, 1070696.0])
 def test_numero_lee_lo_que_escribe_el_benchmark(fanout, valor) -> None:
-    """numero() debe deshacer lo que hace number() en benchmarks/fanout.py: léela."""
+    """numero() debe deshacer lo que hace number() en benchmarks/report.py: léela."""
     assert cifras.numero(fanout.number(valor, 2)) == pytest.approx(valor)
 
 

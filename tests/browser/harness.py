@@ -7,7 +7,9 @@ del README salgan exactamente de lo mismo que se prueba.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +36,28 @@ STACK1_CLIENT = ROOT / "stack1_pure" / "cliente.html"
 
 # El Chromium de Debian (paquete «chromium»), nunca uno descargado con «playwright install».
 CHROMIUM = Path("/usr/bin/chromium")
+# Dónde suelen estar Chromium o Chrome en cada sistema (después de la variable CHROMIUM).
+STANDARD_BROWSERS = [
+    CHROMIUM,
+    Path("/usr/bin/chromium-browser"),
+    Path("/snap/bin/chromium"),
+    Path("/usr/bin/google-chrome"),
+    Path("/Applications/Chromium.app/Contents/MacOS/Chromium"),
+    Path("/Applications/Google Chrome.app/Contents/MacOS/Google Chrome"),
+    *(
+        Path(os.environ.get(base, "")) / sub / "Application" / "chrome.exe"
+        for base in ("PROGRAMFILES", "PROGRAMFILES(X86)", "LOCALAPPDATA")
+        for sub in ("Google/Chrome", "Chromium")
+        if os.environ.get(base)
+    ),
+]
+BROWSER_COMMANDS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# Qué instalar, según el sistema, si no hay ninguno.
+INSTALL_HINTS = {
+    "linux": "«sudo apt install chromium» (Debian/Ubuntu) o «sudo dnf install chromium» (Fedora)",
+    "darwin": "«brew install --cask chromium», o instala Google Chrome",
+    "win32": "instala Google Chrome o Chromium",
+}
 CHROMIUM_ARGS = [
     # Ningún nombre se resuelve salvo localhost y 127.0.0.1: aunque una página
     # intentara salir a Internet, no llegaría a ninguna parte.
@@ -60,18 +84,30 @@ def missing_browser_reason() -> str | None:
             "Pruebas de navegador desactivadas: falta Playwright; "
             "actívalas con «pip install -r requirements-dev.txt»."
         )
-    if not CHROMIUM.exists() and shutil.which("chromium") is None:
+    if find_browser() is None:
+        hint = INSTALL_HINTS.get(sys.platform, INSTALL_HINTS["linux"])
         return (
-            "Pruebas de navegador desactivadas: falta Chromium; "
-            "actívalas con «sudo apt install chromium» (Debian/Ubuntu)."
+            f"Pruebas de navegador desactivadas: no se encuentra Chromium ni Chrome; "
+            f"actívalas con {hint}, o indica su ruta en la variable CHROMIUM."
         )
     return None
+
+
+def find_browser() -> str | None:
+    """La ruta de Chromium o Chrome: la de la variable CHROMIUM, o la de su sitio habitual."""
+    chosen = os.environ.get("CHROMIUM")
+    if chosen:
+        return chosen if Path(chosen).exists() else None
+    for path in STANDARD_BROWSERS:
+        if path.is_file():
+            return str(path)
+    return next(filter(None, map(shutil.which, BROWSER_COMMANDS)), None)
 
 
 async def launch_chromium(playwright: Playwright) -> Browser:
     """Arranca el Chromium del sistema, sin ventana y sin acceso a la red."""
     return await playwright.chromium.launch(
-        executable_path=str(CHROMIUM) if CHROMIUM.exists() else shutil.which("chromium"),
+        executable_path=find_browser(),
         headless=True,
         args=CHROMIUM_ARGS,
     )

@@ -1,7 +1,7 @@
 """Lección 1 · Un servidor de eco: devuelve a cada cliente lo mismo que envía.
 
 Arráncalo con «python lessons/01_que_es_websocket/ejercicio/eco.py» y conéctate con
-«python -m websockets ws://localhost:8766/eco». Comprueba tu trabajo con
+«python -m common.cliente ws://localhost:8766/eco». Comprueba tu trabajo con
 «python -m pytest lessons/01_que_es_websocket».
 """
 

@@ -4,7 +4,7 @@ El cliente envía    {"type": "typing"}
 Los DEMÁS reciben   {"type": "typing", "who": "IP:puerto"}
 
 Arráncalo con «python lessons/06_protocolo_json/ejercicio/escribiendo.py», prueba con
-«python -m websockets ws://localhost:8000/ws» y comprueba tu trabajo con
+«python -m common.cliente --raw ws://localhost:8000/ws» y comprueba tu trabajo con
 «python -m pytest lessons/06_protocolo_json».
 """
 

@@ -4,7 +4,7 @@ El cliente envía    {"type": "typing"}
 Los DEMÁS reciben   {"type": "typing", "who": "IP:puerto"}
 
 Arráncalo con «python lessons/06_protocolo_json/solucion/escribiendo.py» y prueba con
-«python -m websockets ws://localhost:8000/ws».
+«python -m common.cliente --raw ws://localhost:8000/ws».
 """
 
 from __future__ import annotations

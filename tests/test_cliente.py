@@ -1,0 +1,181 @@
+"""python -m common.cliente: el cliente de la terminal, contra los dos stacks de verdad."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from common.cliente import websocket_url
+from common.hub import Hub
+from stack1_pure.server import make_app as make_stack1
+from stack2_http.server import make_app as make_stack2
+from tests.helpers import RECEIVE_TIMEOUT, receive
+
+ROOT = Path(__file__).resolve().parent.parent
+CLIENT = [sys.executable, "-m", "common.cliente"]
+
+
+@pytest.fixture
+def stack() -> int:
+    return 2
+
+
+@pytest.fixture
+def app(hub: Hub, stack: int):
+    return make_stack1(hub) if stack == 1 else make_stack2(hub)
+
+
+async def run_client(*args: str, stdin: str = "") -> tuple[int, str, str]:
+    """Ejecuta el cliente con ``stdin`` como entrada; devuelve (código, stdout, stderr)."""
+    process = await asyncio.create_subprocess_exec(
+        *CLIENT,
+        *args,
+        cwd=ROOT,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(stdin.encode()), 20)
+    return process.returncode, out.decode(), err.decode()
+
+
+async def read_until(stream: asyncio.StreamReader, text: str) -> str:
+    """Las líneas de ``stream`` hasta la primera que contiene ``text``."""
+    seen = ""
+    while text not in seen:
+        line = await asyncio.wait_for(stream.readline(), RECEIVE_TIMEOUT * 5)
+        assert line, f"El cliente terminó sin escribir «{text}». Escribió:\n{seen}"
+        seen += line.decode()
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("ws://localhost:8765", "ws://localhost:8765/"),
+        ("ws://192.168.0.11:8000/ws", "ws://192.168.0.11:8000/ws"),
+        ("http://192.168.0.11:8000/", "ws://192.168.0.11:8000/ws"),
+        ("http://localhost:8000/clientehttp.html", "ws://localhost:8000/ws"),
+        ("https://chat.example:8443/", "wss://chat.example:8443/ws"),
+        ("localhost:8765", "ws://localhost:8765/"),
+    ],
+)
+def test_the_client_accepts_every_address_the_banners_print(given, expected) -> None:
+    assert websocket_url(given) == expected
+
+
+@pytest.mark.gen_test(timeout=30)
+@pytest.mark.parametrize("stack", [1])
+async def test_a_line_piped_into_the_client_reaches_everyone_on_stack1_and_it_exits_0(
+    stack, connect, ws_base
+) -> None:
+    listener = await connect(f"{ws_base}/")
+    code, out, err = await run_client(f"{ws_base}", stdin="Ana: hola\n")
+    assert code == 0, err
+    assert await receive(listener) == "Ana: hola"
+    assert "Ana: hola" in out.splitlines()
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_stack2_messages_are_shown_as_ip_port_and_text_from_the_page_address(
+    http_server,
+    http_port,
+) -> None:
+    code, out, err = await run_client(f"http://127.0.0.1:{http_port}/", stdin="hola\n")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert any(line.startswith("Conectado como 127.0.0.1:") for line in lines), out
+    assert "Hay 1 persona conectada." in out
+    assert any(line.startswith("[127.0.0.1:") and line.endswith("] hola") for line in lines), out
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_raw_sends_each_line_as_it_is_and_shows_the_frames(http_server, http_port) -> None:
+    url = f"ws://127.0.0.1:{http_port}/ws"
+    code, out, err = await run_client(
+        url, "--raw", stdin='hola\n{"type": "message", "text": "sí"}\n'
+    )
+    assert code == 0, err
+    lines = out.splitlines()
+    assert "→ hola" in lines
+    assert any(line.startswith('← {"type":"welcome"') for line in lines), out
+    assert '"code":"invalid_json"' in out  # «hola» sin JSON: el servidor responde con un error.
+    assert '"text":"sí"' in out
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_a_message_the_server_refuses_is_shown_as_its_spanish_error(
+    http_server, http_port
+) -> None:
+    code, out, err = await run_client(f"ws://127.0.0.1:{http_port}/ws", stdin="x" * 3000 + "\n")
+    assert code == 0, err
+    assert "⚠ El servidor dice: El mensaje es demasiado largo (máximo 2000 caracteres)." in out
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_people_joining_and_leaving_are_announced_in_spanish(
+    connect, http_server, http_port
+) -> None:
+    url = f"ws://127.0.0.1:{http_port}/ws"
+    process = await asyncio.create_subprocess_exec(
+        *CLIENT, url, cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        await read_until(process.stdout, "Conectado como")
+        other = await connect(url)
+        assert "personas conectadas" in await read_until(process.stdout, "→ Entra 127.0.0.1:")
+        other.close()
+        left = await read_until(process.stdout, "← Sale 127.0.0.1:")
+        assert "(hay 1 persona conectada)." in left
+        process.stdin.close()  # Fin de la entrada: el cliente se despide y sale con 0.
+        assert await asyncio.wait_for(process.wait(), 10) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_a_server_that_is_not_there_gives_one_spanish_line_and_exit_status_1() -> None:
+    with socket.socket() as probe:  # Un puerto que estaba libre: nadie escucha en él.
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code, _, err = await run_client(f"ws://127.0.0.1:{port}")
+    assert code == 1
+    assert err == (
+        f"Error: no se puede conectar a ws://127.0.0.1:{port}/: nadie escucha en ese puerto. "
+        "¿Está en marcha el servidor?\n"
+    )
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_a_wrong_path_says_to_copy_the_banner_address(http_server, http_port) -> None:
+    code, _, err = await run_client(f"ws://127.0.0.1:{http_port}/chat")
+    assert code == 1
+    assert "no hay un WebSocket en esa ruta (404). Copia la dirección del banner." in err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[*CLIENT, "--help"], [sys.executable, "benchmarks/fanout.py", "--help"]],
+    ids=["cliente", "benchmark"],
+)
+def test_the_help_of_the_client_and_the_benchmark_is_in_spanish(command) -> None:
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=20)
+    assert result.returncode == 0
+    assert result.stdout.startswith("Uso: python ")
+    for english in ("usage:", "options:", "show this help", "positional arguments"):
+        assert english not in result.stdout.lower()
+
+
+def test_the_client_without_an_address_explains_what_is_missing() -> None:
+    result = subprocess.run(CLIENT, cwd=ROOT, capture_output=True, text=True, timeout=20)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "Error: falta URL. Mira cómo se usa con: python -m common.cliente --help\n"
+    )
