@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import tornado.ioloop
 
-from common.log import MemoryLog
+from common.log import Done, Failed, MemoryLog, Pending, Stored
 from stack2_http.server import make_app
 from tests.browser.a11y import TEXT_CONTRAST_PROBLEMS
 from tests.browser.clients import Stack2, expect, message_log, say, status
@@ -49,6 +49,35 @@ NO_RANDOM_UUID = "delete Crypto.prototype.randomUUID;"
 OUTBOX_KEYS = "() => Object.keys(localStorage).filter((key) => key.startsWith('chat2.outbox.'))"
 
 
+class FailsOnce(MemoryLog):
+    """Un log cuyo primer guardado falla (un disco lleno un instante): «unavailable»."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures = 1
+
+    def _write(self, pending: Pending, done: Done, failed: Failed) -> None:
+        if self.failures:
+            self.failures -= 1
+            self._not_stored(pending, done, failed, OSError("disco lleno"))
+            return
+        super()._write(pending, done, failed)
+
+
+class LosesSecond(MemoryLog):
+    """Un log que guarda el mensaje 2 pero no lo reparte: un hueco en directo."""
+
+    def _stored(self, stored: Stored, done: Done) -> None:
+        if stored.seq != 2:
+            super()._stored(stored, done)
+            return
+        listeners, self._listeners = self._listeners, []
+        try:
+            super()._stored(stored, done)
+        finally:
+            self._listeners = listeners
+
+
 def _serve(io_loop: tornado.ioloop.IOLoop, **app_options: Any) -> Iterator[LoopbackServer]:
     server = LoopbackServer(lambda hub: make_app(hub, **app_options))
 
@@ -75,6 +104,16 @@ def tiny_server(io_loop) -> Iterator[LoopbackServer]:
 def other_server(io_loop) -> Iterator[LoopbackServer]:
     """Otro Stack 2 con su propia historia (otro epoch): el mismo chat tras perderla."""
     yield from _serve(io_loop)
+
+
+@pytest.fixture
+def flaky_server(io_loop) -> Iterator[LoopbackServer]:
+    yield from _serve(io_loop, log=FailsOnce())
+
+
+@pytest.fixture
+def leaky_server(io_loop) -> Iterator[LoopbackServer]:
+    yield from _serve(io_loop, log=LosesSecond())
 
 
 @pytest.fixture
@@ -322,6 +361,40 @@ async def test_a_message_the_server_refuses_is_marked_failed_and_not_retried(sta
     )
     sent = await page.evaluate("window.__sent.map((event) => event.text)")
     assert sent == ["\u200b", "este sí"], f"El rechazado no debe reintentarse: {sent}"
+
+
+async def test_a_message_the_server_could_not_store_is_retried_and_shown_once(
+    flaky_server, open_page
+) -> None:
+    stack2 = Stack2(flaky_server, open_page)
+    watched = await stack2.open(init_scripts=[RECORD_FRAMES])
+    other = await stack2.open()
+    await say(watched.page, "a la segunda")
+    for page in (watched.page, other.page):
+        await expect(lines(page)).to_have_text(["a la segunda"])
+    await expect(pending(watched.page)).to_have_count(0)
+    codes = await watched.page.evaluate(
+        "window.__received.filter((e) => e.type === 'error').map((e) => e.code)"
+    )
+    assert codes == ["unavailable"], f"El primer intento debía fallar: {codes}"
+    cids = await watched.page.evaluate("window.__sent.map((event) => event.cid)")
+    assert len(cids) == 2 and cids[0] == cids[1], f"Se reintenta con el mismo cid: {cids}"
+
+
+async def test_a_hole_in_the_live_numbering_makes_the_page_fetch_what_is_missing(
+    leaky_server, open_page
+) -> None:
+    stack2 = Stack2(leaky_server, open_page)
+    sender = await stack2.open()
+    reader = await stack2.open()
+    for text in ("uno", "dos", "tres"):  # «dos» se guarda, pero nadie lo recibe en directo.
+        await say(sender.page, text)
+    for page in (sender.page, reader.page):
+        await expect(lines(page), "El hueco debe rellenarse, en orden").to_have_text(
+            ["uno", "dos", "tres"]
+        )
+    await say(sender.page, "cuatro")
+    await expect(lines(reader.page)).to_have_text(["uno", "dos", "tres", "cuatro"])
 
 
 async def test_without_random_uuid_each_message_still_gets_its_own_id(stack2) -> None:
