@@ -505,6 +505,8 @@
     setRowState(item, pendingText());
     pendingRows.set(entry.cid, item);
     place(item, true);
+    // Lo que acabas de escribir siempre se ve, aunque estuvieras leyendo más arriba.
+    messages.scrollTop = messages.scrollHeight;
   }
 
   function pendingText() {
