@@ -1,5 +1,13 @@
 // Cliente del Stack 2: se conecta al WebSocket del mismo servidor que sirvió
 // la página, muestra los eventos del protocolo JSON y se reconecta solo.
+//
+// Y no pierde nada (lección 10):
+// * Lo que escribes pasa por una «bandeja de salida» guardada en el navegador
+//   hasta que el servidor confirma que ya lo guardó (ack). Sin red, espera ahí.
+// * Cada mensaje del servidor lleva un número (seq) dentro de una historia
+//   (epoch). Al reconectar, la página dice «lo último que vi fue el 41 de esta
+//   historia» y el servidor le envía solo lo que se perdió.
+// * Con esos dos datos (epoch + seq) ningún mensaje se pinta dos veces.
 "use strict";
 
 (function () {
@@ -7,7 +15,6 @@
   const status = document.getElementById("status");
   const composer = document.getElementById("composer");
   const input = document.getElementById("text");
-  const sendButton = document.getElementById("send");
   const online = document.getElementById("online");
   const onlineCount = document.getElementById("online-count");
   const meLabel = document.getElementById("me");
@@ -16,6 +23,28 @@
   // suma azar, para que treinta portátiles no reconecten todos a la vez.
   const RETRY_BASE_MS = 500;
   const RETRY_MAX_MS = 15000;
+  // Ritmo de la bandeja: hasta 5 mensajes seguidos y luego 4 por segundo, por
+  // debajo del control de inundación del servidor (10 seguidos, 5 por segundo).
+  // Así, veinte mensajes escritos sin red no le llegan todos de golpe al volver.
+  const SEND_BURST = 5;
+  const SEND_RATE = 4;
+  // Cuánto esperamos cuando el servidor dice «ahora no» (too_fast, unavailable).
+  const RETRY_LATER_MS = 1000;
+  // Cuántos mensajes recordamos para volver a pintarlos al recargar la página.
+  const KEPT_MESSAGES = 100;
+
+  // Dónde guarda la página lo que debe sobrevivir a una recarga:
+  // * la bandeja, en localStorage, una clave por mensaje («chat2.outbox.» + cid):
+  //   sobrevive también a cerrar la pestaña, y lo que quedó sin enviar se envía
+  //   la próxima vez que abras el chat;
+  // * la conversación vista (epoch, último seq y los últimos mensajes), en
+  //   sessionStorage: es de esta pestaña. Al recargar se pinta al instante, incluso
+  //   sin red, y al conectar se pide solo lo que falta (since) en vez de descargar
+  //   otra vez los últimos 50. Otra pestaña empieza limpia y pide los últimos 50.
+  const OUTBOX_PREFIX = "chat2.outbox.";
+  const VIEW_KEY = "chat2.view";
+  const local = storageOf("localStorage");
+  const session = storageOf("sessionStorage");
 
   let socket = null;
   let me = null;
@@ -25,11 +54,84 @@
   let attempts = 0;
   let retryTimer = null;
 
+  // La historia que estamos viendo y el último número que hemos pintado en orden.
+  let epoch = null;
+  let lastSeq = 0;
+  // «epoch:seq» de cada mensaje ya pintado: lo que llegue repetido se ignora.
+  const shown = new Set();
+  // Lo que se guarda en sessionStorage: {event, mine} en el orden de la pantalla.
+  let kept = [];
+  // Si cerramos nosotros el socket porque faltaba un número (ver receiveLive).
+  let resyncing = false;
+
+  // La bandeja: cid → {cid, text, at}, en el orden en que se escribieron (un Map
+  // conserva el orden de inserción). pendingRows: cid → su fila en la lista.
+  const outbox = new Map();
+  const pendingRows = new Map();
+  let inFlight = null; // El cid enviado que espera su ack: solo uno cada vez, en orden.
+  let pumpTimer = null; // Espera antes del próximo envío (ritmo o «ahora no»).
+  let tokens = SEND_BURST;
+  let tokensAt = performance.now();
+  let lastStamp = 0;
+
+  // --- Almacenamiento -----------------------------------------------------------------
+
+  // localStorage y sessionStorage pueden no existir o fallar (modo privado,
+  // cuota llena, cookies bloqueadas). Entonces el chat funciona igual, solo que
+  // sin recordar nada: por eso cada acceso va dentro de un try.
+  function storageOf(name) {
+    try {
+      return window[name];
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function readJson(storage, key) {
+    try {
+      const raw = storage.getItem(key);
+      return raw === null ? null : JSON.parse(raw);
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function writeJson(storage, key, value) {
+    try {
+      storage.setItem(key, JSON.stringify(value));
+    } catch (error) {
+      // Sin sitio o sin permiso: se pierde la copia, no el mensaje en pantalla.
+    }
+  }
+
+  function forget(storage, key) {
+    try {
+      storage.removeItem(key);
+    } catch (error) {
+      // Nada que hacer: no se pudo guardar, tampoco hay que borrar.
+    }
+  }
+
+  // Un identificador único para cada mensaje (cid). crypto.randomUUID() solo
+  // existe en un «contexto seguro» (https:// o localhost); una página abierta
+  // por http://192.168.… no lo tiene, pero sí crypto.getRandomValues().
+  function newCid() {
+    if (typeof crypto.randomUUID === "function") {
+      return crypto.randomUUID();
+    }
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  }
+
+  // --- Conexión -----------------------------------------------------------------------
+
   // La dirección sale de la propia página: el mismo servidor y puerto,
   // y wss: si la página llegó por https:. Nunca una IP escrita a mano.
+  // Si ya vimos mensajes, pedimos retomar: «desde el lastSeq de este epoch».
   function socketUrl() {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    return scheme + "//" + location.host + "/ws";
+    const resume = epoch === null ? "" : "?since=" + lastSeq + "&epoch=" + encodeURIComponent(epoch);
+    return scheme + "//" + location.host + "/ws" + resume;
   }
 
   function connect() {
@@ -42,19 +144,28 @@
     socket.addEventListener("open", () => {
       attempts = 0;
       setStatus("online", "Conectado");
-      setComposerEnabled(true);
+      // El foco va a la caja si nadie lo tiene ya (no se lo robamos a otro control).
+      if (document.activeElement === null || document.activeElement === document.body) {
+        input.focus();
+      }
     });
     socket.addEventListener("message", (event) => handleEvent(JSON.parse(event.data)));
     socket.addEventListener("close", (event) => {
       socket = null;
-      setComposerEnabled(false);
-      if (me !== null) {
+      // Lo que estaba en vuelo sin ack se reenviará (con el mismo cid) al volver:
+      // si el servidor ya lo había guardado, lo reconocerá y no lo repetirá.
+      inFlight = null;
+      stopPumpTimer();
+      if (me !== null && !resyncing) {
         addNotice("Se perdió la conexión" + (event.reason ? ": " + event.reason : "") + ".", "warning");
       }
+      resyncing = false;
       me = null;
       // Sin conexión no sabemos quién sigue ahí: mejor una lista vacía que una vieja.
       meLabel.textContent = "—";
       showOnline([]);
+      input.placeholder = "Sin conexión: lo que escribas se enviará al volver…";
+      refreshPending();
       scheduleReconnect();
     });
   }
@@ -75,16 +186,22 @@
     }
   });
 
+  // Solo se envía con el socket abierto y después del welcome: antes hay que
+  // saber qué mensajes ya guardó el servidor (vienen en su historial).
+  function ready() {
+    return socket !== null && socket.readyState === WebSocket.OPEN && me !== null;
+  }
+
   function handleEvent(event) {
     switch (event.type) {
       case "welcome":
-        me = event.you;
-        meLabel.textContent = me;
-        addNotice("Te has unido al chat como " + me + ".");
-        showOnline(event.online);
+        welcome(event);
         break;
       case "message":
-        addMessage(event);
+        receiveLive(event);
+        break;
+      case "ack":
+        acknowledged(event);
         break;
       case "join":
         addNotice(event.who + " se ha unido.");
@@ -95,25 +212,271 @@
         removePerson(event.who);
         break;
       case "error":
-        addNotice(event.text, "error");
+        refused(event);
         break;
       default:
         console.warn("Evento desconocido", event);
     }
   }
 
+  function welcome(event) {
+    me = event.you;
+    meLabel.textContent = me;
+    input.placeholder = "Escribe un mensaje…";
+    addNotice("Te has unido al chat como " + me + ".");
+    showOnline(event.online);
+    // recovered: false = no se pudo retomar. Nunca en silencio: una marca visible
+    // dice que aquí faltan mensajes, y debajo van los últimos que guarda el servidor.
+    if (event.recovered === false) {
+      addNotice(missedText(event), "gap");
+    }
+    // Con recovered: true, history es exactamente lo que nos perdimos, en orden.
+    event.history.forEach(showMessage);
+    epoch = event.epoch;
+    lastSeq = event.seq; // El historial llega hasta el último mensaje de la sala.
+    saveView();
+    refreshPending();
+    pump();
+  }
+
+  function missedText(event) {
+    const count = event.history.length;
+    const latest = count === 1 ? "el último" : "los últimos " + count;
+    if (event.reason === "epoch_changed") {
+      // El servidor perdió su historial (otra base de datos, o --db=:memory: al
+      // reiniciar): los números de antes no significan nada en la historia nueva.
+      return "El historial del servidor se borró y empezó de nuevo: lo de arriba ya no está en él" +
+        (count ? "; mostramos " + latest + " de la historia nueva." : ".");
+    }
+    return "Te perdiste mensajes: mostramos " + latest + ".";
+  }
+
+  // Un mensaje en directo. Si su número no es el siguiente al último que vimos
+  // (llega el 8 tras el 6), algo se perdió por el camino: en vez de pintar una
+  // conversación coja, reconectamos con since y el servidor nos da lo que falta.
+  function receiveLive(event) {
+    if (event.epoch !== epoch || event.seq > lastSeq + 1) {
+      resync();
+      return;
+    }
+    if (event.seq <= lastSeq) {
+      return; // Ya lo teníamos.
+    }
+    showMessage(event);
+    lastSeq = event.seq;
+    saveView();
+  }
+
+  function resync() {
+    if (socket !== null && !resyncing) {
+      resyncing = true;
+      addNotice("Faltaba un mensaje: reconectando para recuperarlo…", "warning");
+      socket.close(1000, "Retomar desde el último mensaje");
+    }
+  }
+
+  // El servidor ya guardó nuestro mensaje: la fila «enviando…» pasa a ser un
+  // mensaje normal. Su «message» llegará justo después y se ignorará (mismo seq).
+  function acknowledged(event) {
+    const entry = outbox.get(event.cid);
+    const item = pendingRows.get(event.cid);
+    if (inFlight === event.cid) {
+      inFlight = null;
+    }
+    if (entry && item && epoch !== null) {
+      settle(event.cid);
+      const delivered = {
+        seq: event.seq,
+        epoch: epoch,
+        from: me,
+        text: entry.text,
+        time: new Date().toISOString(),
+        cid: event.cid,
+      };
+      shown.add(epoch + ":" + event.seq);
+      fillMessage(item, delivered, true);
+      place(item);
+      keep(delivered, true);
+    }
+    pump();
+  }
+
+  // Un error. Si es de un mensaje nuestro (trae su cid): too_fast y unavailable
+  // significan «ahora no, más tarde sí»; cualquier otro, que no se enviará nunca.
+  function refused(event) {
+    if (event.cid === undefined || !outbox.has(event.cid)) {
+      addNotice(event.text, "error");
+      return;
+    }
+    if (inFlight === event.cid) {
+      inFlight = null;
+    }
+    if (event.code === "too_fast" || event.code === "unavailable") {
+      // Sigue el primero de la cola: se reintenta después, sin adelantar a nadie.
+      stopPumpTimer();
+      pumpTimer = setTimeout(() => {
+        pumpTimer = null;
+        pump();
+      }, RETRY_LATER_MS);
+      return;
+    }
+    const item = pendingRows.get(event.cid);
+    settle(event.cid);
+    if (item) {
+      item.className = "message mine failed";
+      setRowState(item, "No se envió: " + event.text);
+      place(item);
+    }
+    pump();
+  }
+
+  // --- La bandeja de salida --------------------------------------------------------------
+
+  composer.addEventListener("submit", (event) => {
+    event.preventDefault(); // Que el formulario no recargue la página.
+    const text = input.value.trim();
+    if (!text) {
+      return;
+    }
+    // Se puede escribir también sin conexión: el mensaje espera en la bandeja.
+    lastStamp = Math.max(Date.now(), lastStamp + 1); // Orden estricto aunque vayas rápido.
+    const entry = { cid: newCid(), text: text, at: lastStamp };
+    outbox.set(entry.cid, entry);
+    writeJson(local, OUTBOX_PREFIX + entry.cid, entry);
+    showPending(entry);
+    input.value = "";
+    pump();
+  });
+
+  // Envía el primero de la bandeja si se puede: con conexión, sin otro en vuelo
+  // y sin pasarse del ritmo (un cubo de fichas, como el del servidor).
+  function pump() {
+    if (pumpTimer !== null || inFlight !== null || !ready() || outbox.size === 0) {
+      return;
+    }
+    const now = performance.now();
+    tokens = Math.min(SEND_BURST, tokens + ((now - tokensAt) / 1000) * SEND_RATE);
+    tokensAt = now;
+    if (tokens < 1) {
+      pumpTimer = setTimeout(() => {
+        pumpTimer = null;
+        pump();
+      }, ((1 - tokens) / SEND_RATE) * 1000);
+      return;
+    }
+    tokens -= 1;
+    const next = outbox.values().next().value;
+    inFlight = next.cid;
+    socket.send(JSON.stringify({ type: "message", text: next.text, cid: next.cid }));
+  }
+
+  function stopPumpTimer() {
+    if (pumpTimer !== null) {
+      clearTimeout(pumpTimer);
+      pumpTimer = null;
+    }
+  }
+
+  // El mensaje ya no espera nada (guardado o rechazado): fuera de la bandeja.
+  function settle(cid) {
+    outbox.delete(cid);
+    pendingRows.delete(cid);
+    forget(local, OUTBOX_PREFIX + cid);
+    if (inFlight === cid) {
+      inFlight = null;
+    }
+  }
+
+  // Lo que quedó sin enviar la última vez (otra recarga, la pestaña cerrada…).
+  // Si había otra pestaña abierta, también lo reintentará: el servidor reconoce
+  // el cid y lo publica una sola vez.
+  function loadOutbox() {
+    const entries = [];
+    try {
+      for (let i = 0; i < local.length; i++) {
+        const key = local.key(i);
+        const entry = key && key.startsWith(OUTBOX_PREFIX) ? readJson(local, key) : null;
+        if (entry && typeof entry.cid === "string" && typeof entry.text === "string") {
+          entries.push(entry);
+        }
+      }
+    } catch (error) {
+      return; // Sin localStorage no hay nada pendiente de otras veces.
+    }
+    entries.sort((a, b) => a.at - b.at);
+    for (const entry of entries) {
+      lastStamp = Math.max(lastStamp, entry.at);
+      outbox.set(entry.cid, entry);
+      showPending(entry);
+    }
+  }
+
+  // --- Conversación vista (para recargar) ---------------------------------------------
+
+  function keep(event, mine) {
+    kept.push({ event: event, mine: mine });
+    if (kept.length > KEPT_MESSAGES) {
+      kept = kept.slice(-KEPT_MESSAGES);
+    }
+    saveView();
+  }
+
+  function saveView() {
+    if (epoch !== null) {
+      writeJson(session, VIEW_KEY, { epoch: epoch, seq: lastSeq, items: kept });
+    }
+  }
+
+  function restoreView() {
+    const view = readJson(session, VIEW_KEY);
+    if (!view || typeof view.epoch !== "string" || !Number.isInteger(view.seq) || !Array.isArray(view.items)) {
+      return;
+    }
+    epoch = view.epoch;
+    lastSeq = view.seq;
+    for (const { event, mine } of view.items) {
+      if (event && typeof event.text === "string") {
+        shown.add(event.epoch + ":" + event.seq);
+        const item = document.createElement("li");
+        fillMessage(item, event, mine === true);
+        place(item);
+        kept.push({ event: event, mine: mine === true });
+      }
+    }
+  }
+
+  // --- Pintar -------------------------------------------------------------------------
+
+  // Un mensaje con número. Si es uno nuestro que esperaba en la bandeja (mismo
+  // cid), su fila «enviando…» se convierte en él: nunca aparece dos veces.
+  function showMessage(event) {
+    const key = event.epoch + ":" + event.seq;
+    if (shown.has(key)) {
+      return;
+    }
+    shown.add(key);
+    const pending = event.cid === undefined ? undefined : pendingRows.get(event.cid);
+    const mine = pending !== undefined || event.from === me;
+    if (pending !== undefined) {
+      settle(event.cid); // Ya está guardado: no hay que reenviarlo.
+    }
+    const item = pending || document.createElement("li");
+    fillMessage(item, event, mine);
+    place(item);
+    keep(event, mine);
+  }
+
   // Todo el texto que viene de otros usuarios entra con textContent, nunca
   // con innerHTML: así un «<script>» se ve como texto y no se ejecuta.
-  function addMessage(event) {
-    const item = document.createElement("li");
-    item.className = event.from === me ? "message mine" : "message";
+  function fillMessage(item, event, mine) {
+    item.className = mine ? "message mine" : "message";
     const meta = document.createElement("div");
     meta.className = "meta";
     const sender = document.createElement("span");
     sender.className = "from";
     sender.textContent = "[" + event.from + "]";
     meta.append(sender);
-    if (event.from === me) {
+    if (mine) {
       const badge = document.createElement("span");
       badge.className = "badge";
       badge.textContent = "tú";
@@ -123,24 +486,67 @@
     time.dateTime = event.time;
     time.textContent = new Date(event.time).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
     meta.append(" ", time);
+    item.replaceChildren(meta, textOf(event.text));
+  }
+
+  function textOf(content) {
     const text = document.createElement("p");
     text.className = "text";
-    text.textContent = event.text;
-    item.append(meta, text);
-    append(item);
+    text.textContent = content;
+    return text;
+  }
+
+  // Un mensaje nuestro sin confirmar: se ve al instante, con su estado.
+  function showPending(entry) {
+    const item = document.createElement("li");
+    item.className = "message mine pending";
+    item.replaceChildren(document.createElement("div"), textOf(entry.text));
+    item.firstChild.className = "meta";
+    setRowState(item, pendingText());
+    pendingRows.set(entry.cid, item);
+    place(item, true);
+    // Lo que acabas de escribir siempre se ve, aunque estuvieras leyendo más arriba.
+    messages.scrollTop = messages.scrollHeight;
+  }
+
+  function pendingText() {
+    return ready() ? "enviando…" : "pendiente: se enviará al volver la conexión";
+  }
+
+  function refreshPending() {
+    pendingRows.forEach((item) => setRowState(item, pendingText()));
+  }
+
+  function setRowState(item, text) {
+    const state = document.createElement("span");
+    state.className = "state";
+    state.textContent = text;
+    item.querySelector(".meta").replaceChildren(state);
   }
 
   function addNotice(text, kind) {
     const item = document.createElement("li");
     item.className = "notice" + (kind ? " " + kind : "");
     item.textContent = text;
-    append(item);
+    place(item);
   }
 
-  function append(item) {
+  // Las filas pendientes van siempre al final, en el orden en que se escribieron;
+  // todo lo demás (mensajes con número, avisos) entra justo encima de ellas.
+  // Como los mensajes llegan en orden de seq, la lista queda en ese orden.
+  function place(item, atEnd) {
     // Solo bajamos hasta el final si el usuario ya estaba abajo del todo.
     const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
-    messages.append(item);
+    const firstPending = atEnd ? null : messages.querySelector("li.pending");
+    const below =
+      firstPending !== null &&
+      item.isConnected &&
+      firstPending.compareDocumentPosition(item) & Node.DOCUMENT_POSITION_FOLLOWING;
+    if (firstPending !== null && (!item.isConnected || below)) {
+      messages.insertBefore(item, firstPending);
+    } else if (!item.isConnected) {
+      messages.append(item);
+    }
     if (atBottom) {
       messages.scrollTop = messages.scrollHeight;
     }
@@ -181,22 +587,7 @@
     status.textContent = text;
   }
 
-  function setComposerEnabled(enabled) {
-    input.disabled = !enabled;
-    sendButton.disabled = !enabled;
-    if (enabled) {
-      input.focus();
-    }
-  }
-
-  composer.addEventListener("submit", (event) => {
-    event.preventDefault(); // Que el formulario no recargue la página.
-    const text = input.value.trim();
-    if (text && socket && socket.readyState === WebSocket.OPEN) {
-      socket.send(JSON.stringify({ type: "message", text: text }));
-      input.value = "";
-    }
-  });
-
+  restoreView();
+  loadOutbox();
   connect();
 })();

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.clients import IDENTITY, Stack2, expect, message_log, say, status
@@ -147,8 +149,11 @@ async def test_when_the_server_stops_the_page_says_it_is_disconnected(stack2) ->
     await expect(status(page)).to_have_attribute("data-state", "offline")
     await expect(status(page)).to_contain_text("Sin conexión")
     await expect(notices(page).last).to_contain_text("Se perdió la conexión")
-    await expect(page.get_by_role("textbox", name="Mensaje", exact=True)).to_be_disabled()
-    await expect(page.get_by_role("button", name="Enviar", exact=True)).to_be_disabled()
+    # Sin conexión se puede seguir escribiendo: el mensaje espera en la bandeja.
+    box = page.get_by_role("textbox", name="Mensaje", exact=True)
+    await expect(box, "Sin conexión la caja debe seguir usable").to_be_enabled()
+    await expect(box).to_have_attribute("placeholder", re.compile("Sin conexión"))
+    await expect(page.get_by_role("button", name="Enviar", exact=True)).to_be_enabled()
     await expect(
         online_list(page).get_by_role("listitem"), "Sin conexión, la lista de conectados es vieja"
     ).to_have_count(0)
