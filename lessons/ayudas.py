@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
 from tornado.websocket import WebSocketClientConnection
 
 CARPETAS = ("ejercicio", "solucion")
@@ -42,10 +43,11 @@ def cargar(archivo_de_prueba: str, nombre: str) -> ModuleType:
         return sys.modules[modulo]
     if not ruta.exists():
         # Lo normal si el profesor borró las soluciones: se dice en español, sin traza.
-        raise SystemExit(
+        pytest.exit(
             f"No existe {ruta.relative_to(leccion.parent)}: esta copia del curso no tiene "
             f"la carpeta «{carpeta()}» de {leccion.name}. Quita EJERCICIO=solucion para "
-            "comprobar tu ejercicio."
+            "comprobar tu ejercicio.",
+            returncode=pytest.ExitCode.USAGE_ERROR,
         )
     spec = importlib.util.spec_from_file_location(modulo, ruta)
     assert spec is not None and spec.loader is not None, f"No se encuentra {ruta}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,7 +48,28 @@ def ws_base(http_server: Any, http_port: int) -> str:
     return f"ws://127.0.0.1:{http_port}"
 
 
+def _lecciones(args: list[str]) -> list[Path]:
+    """Las carpetas de lección que se van a comprobar (lessons/NN_tema), según los argumentos."""
+    aqui = Path(__file__).resolve().parent
+    encontradas = []
+    for arg in args:
+        ruta = Path(arg.split("::")[0]).resolve()
+        if ruta == aqui:
+            encontradas += sorted(p for p in aqui.glob("[0-9][0-9]_*") if p.is_dir())
+        elif aqui in ruta.parents:
+            encontradas.append(aqui / ruta.relative_to(aqui).parts[0])
+    return encontradas
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    # Sin la carpeta que se va a cargar (lo normal si el profesor borró las soluciones),
+    # una línea en español en lugar de un FileNotFoundError con su traza.
+    for leccion in _lecciones(config.args):
+        if not (leccion / carpeta()).is_dir():
+            raise pytest.UsageError(
+                f"{leccion.name} no tiene la carpeta «{carpeta()}» (¿se borraron las "
+                "soluciones?). Quita EJERCICIO=solucion para comprobar tu ejercicio."
+            )
     # Errores cortos: al estudiante le interesa su línea, no las de Tornado.
     if config.option.tbstyle == "auto":
         config.option.tbstyle = "short"

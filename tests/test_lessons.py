@@ -465,3 +465,26 @@ def test_inline_code_never_spans_two_lines(doc) -> None:
     prose = re.sub(r"```.*?```", "", read(doc), flags=re.DOTALL)
     odd = [line for line in prose.splitlines() if line.count("`") % 2]
     assert not odd, f"{doc.name}: un `código` partido en dos líneas no se comprueba: {odd}"
+
+
+def test_checking_solutions_that_were_deleted_says_so_in_spanish(tmp_path) -> None:
+    copy = tmp_path / "lessons"
+    lesson = copy / "01_que_es_websocket"
+    lesson.mkdir(parents=True)
+    for name in ("conftest.py", "ayudas.py"):
+        (copy / name).write_bytes((LESSONS / name).read_bytes())
+    for path in (LESSONS / "01_que_es_websocket").glob("*.py"):
+        (lesson / path.name).write_bytes(path.read_bytes())
+    (lesson / "ejercicio").mkdir()  # Sin solucion/, como si la hubiera borrado el profesor.
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(lesson)],
+        cwd=tmp_path,
+        env={**os.environ, "EJERCICIO": "solucion"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 4
+    assert "01_que_es_websocket no tiene la carpeta «solucion»" in result.stderr
+    assert "FileNotFoundError" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
