@@ -23,6 +23,7 @@ from common.log import Log, MemoryLog
 from common.sqlite_log import SqliteLog
 from stack2_http.server import make_app
 from tests.helpers import receive_event, wait_closed
+from tests.rawws import OPCODE_CLOSE, OPCODE_TEXT, RawClient, encode_frame
 
 
 @pytest.fixture(params=["memoria", "sqlite"])
@@ -377,3 +378,25 @@ async def test_a_connection_dropped_for_flooding_leaves_nothing_behind(
     # Con una excepción compartida, su traza guardaba cada llamada: el handler
     # (y su mensaje) quedaban vivos para siempre.
     assert alive() is None, "El handler sigue en memoria después de cerrarse"
+
+
+@pytest.mark.gen_test
+async def test_messages_sent_just_before_a_close_frame_are_kept_in_order(
+    http_port, ws_url, connect
+) -> None:
+    # Dos mensajes y el cierre en el mismo paquete. Quien cierra ya no lee (un navegador
+    # descarta lo que llega tras su cierre), pero lo que envió queda guardado y en orden.
+    client = await RawClient.connect(http_port, "/ws")
+    assert json.loads((await client.read_frame())[1])["type"] == "welcome"
+    client.send_raw(
+        encode_frame(OPCODE_TEXT, chat("uno").encode())
+        + encode_frame(OPCODE_TEXT, chat("dos").encode())
+        + encode_frame(OPCODE_CLOSE, (1000).to_bytes(2, "big"))
+    )
+    while (await client.read_frame())[0] != OPCODE_CLOSE:
+        pass
+    await client.close()
+    watcher, welcome = await joined(connect, ws_url)
+    while len(welcome["history"]) < 2:  # SQLite puede guardarlos después del cierre.
+        welcome["history"].append(await next_of(watcher, "message"))
+    assert texts_of(welcome["history"]) == ["uno", "dos"]
