@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 from bots import Bench, Bot, connect_bots, message_payload
 from progress import Progress
 from report import Result, percentile, report
-from servers import REFERENCE, SERVER_KINDS, Server, pin, start_server
+from servers import SERVER_KINDS, Server, pin, start_server
 
 from common.options import SpanishArgumentParser
 
@@ -203,7 +203,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--servers",
         default="websockets,plain,fast",
-        help="servidores a comparar, separados por comas: websockets, plain, fast (los tres)",
+        help="servidores a comparar, separados por comas: websockets, plain, fast, sqlite "
+        "(por defecto, los tres primeros)",
+    )
+    parser.add_argument(
+        "--against",
+        default="websockets",
+        help="servidor con el que se comparan las proporciones (websockets)",
     )
     parser.add_argument(
         "--phases",
@@ -231,7 +237,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--phases admite rate, burst e idle")
     args.servers = [s.strip() for s in args.servers.split(",") if s.strip()]
     if not set(args.servers) <= set(SERVER_KINDS):
-        parser.error("--servers admite websockets, plain y fast")
+        parser.error("--servers admite websockets, plain, fast y sqlite")
+    if "sqlite" in args.servers and args.stack != 2:
+        parser.error("sqlite solo existe en el Stack 2 (--stack=2)")
+    if args.against not in SERVER_KINDS:
+        parser.error("--against admite websockets, plain, fast o sqlite")
     if not 1 <= args.rounds <= 10:
         parser.error("--rounds debe estar entre 1 y 10")
     if not 1 <= args.clients <= 50_000:
@@ -331,7 +341,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Midiendo: {names}", file=sys.stderr)
     results = asyncio.run(run(args))
     print()
-    print(report(results, args, SERVER_KINDS[REFERENCE]))
+    print(report(results, args, SERVER_KINDS[args.against]))
 
 
 if __name__ == "__main__":

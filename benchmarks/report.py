@@ -101,7 +101,7 @@ def report(results: list[Result], args: argparse.Namespace, reference_label: str
         f"Stack {args.stack} · {args.clients} clientes · mensajes de ~{args.size} bytes"
         + rounds
         + (
-            " · los números entre paréntesis son la proporción frente a websockets.broadcast"
+            f" · los números entre paréntesis son la proporción frente a {reference_label}"
             if reference
             else ""
         ),

@@ -21,6 +21,9 @@ SERVER_KINDS = {
     "websockets": "websockets.broadcast",
     "plain": "Tornado, hub simple",
     "fast": "Tornado, hub rápido",
+    # El mismo hub rápido, con el historial en SQLite (--db) en vez de en memoria: lo
+    # que cuesta guardar cada mensaje antes de repartirlo. Solo en el Stack 2.
+    "sqlite": "Tornado, hub rápido + SQLite",
 }
 REFERENCE = "websockets"
 
@@ -88,10 +91,12 @@ def start_server(kind: str, stack: int, clients: int, logdir: Path) -> Server:
     else:
         # El server.py de verdad, sin tocarlo: --hub elige el camino del hub.
         server = ROOT / ("stack1_pure" if stack == 1 else "stack2_http") / "server.py"
-        command = [sys.executable, str(server), f"--hub={kind}"]
+        command = [sys.executable, str(server), f"--hub={'fast' if kind == 'sqlite' else kind}"]
         command += [*TORNADO_OPTIONS, f"--max-connections={clients + 100}"]
         if stack == 2:
             command += STACK2_OPTIONS
+        if kind == "sqlite":  # La última --db manda: un archivo nuevo en la carpeta temporal.
+            command.append(f"--db={logdir / 'chat.sqlite3'}")
         path = "/ws" if stack == 2 else "/"
     log = logdir / f"{kind}.log"
     with open(log, "w") as stderr:
