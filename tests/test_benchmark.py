@@ -1,4 +1,4 @@
-"""benchmarks/fanout.py funciona de principio a fin (las cifras no se comprueban aquí).
+"""Los benchmarks funcionan de principio a fin (las cifras no se comprueban aquí).
 
 Las metas de velocidad y memoria viven en el propio benchmark, que imprime cifras:
 una prueba cronometrada fallaría o no según lo ocupada que esté la máquina.
@@ -52,3 +52,40 @@ def test_a_server_that_is_not_there_gives_one_clear_error() -> None:
     assert "falló el handshake del bot 1" in result.stderr
     assert "¿Está en marcha el servidor?" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_sqlite_server_is_measured_against_the_in_memory_one() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "benchmarks/fanout.py",
+            "--servers=fast,sqlite",
+            "--against=fast",
+            "--clients=10",
+            "--rounds=1",
+            "--seconds=0.3",
+            "--burst-seconds=0.3",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "proporción frente a Tornado, hub rápido" in result.stdout
+    assert "Tornado, hub rápido + SQLite" in result.stdout
+    lines = result.stdout.splitlines()
+    complete = next(line for line in lines if line.startswith("¿Todos recibieron"))
+    assert complete.split()[-2:] == ["sí", "sí"], result.stdout
+
+
+def test_after_a_reconnect_storm_every_client_has_exactly_what_it_missed() -> None:
+    result = subprocess.run(
+        [sys.executable, "benchmarks/reconnect.py", "--clients=20", "--messages=10"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Recuperaron los 10, en orden y una vez:  20 de 20" in result.stdout, result.stdout
