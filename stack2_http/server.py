@@ -13,6 +13,8 @@ from tornado.options import OptionParser
 
 from common.hub import Hub
 from common.limits import FloodGuard, FloodLimits, Verdict, localized_protocol
+from common.per_address import address_messages, define_address_message_options
+from common.responses import SafeStaticFileHandler
 from common.runner import app_settings, hub_settings, parse_options, run
 from stack2_http import protocol
 
@@ -52,7 +54,7 @@ class PageHandler(tornado.web.RequestHandler):
         self.render("clientehttp.html")
 
 
-class StaticHandler(tornado.web.StaticFileHandler):
+class StaticHandler(SafeStaticFileHandler):
     """Sirve /static/ (CSS, JavaScript, icono) con las mismas cabeceras."""
 
     def set_default_headers(self) -> None:
@@ -66,7 +68,7 @@ class ChatSocket(tornado.websocket.WebSocketHandler):
         # Pocos atributos a propósito: con más de 29 por handler, Python guarda los
         # de cada conexión en un diccionario propio de 1,5 KB (benchmarks/README.md).
         self.hub = hub
-        self.flood = FloodGuard(flood)
+        self.flood = FloodGuard(flood, shared=address_messages(self))  # El cubo de su IP, también.
 
     @property
     def identity(self) -> str:
@@ -139,6 +141,7 @@ def define_stack2_options(options: OptionParser) -> None:
     """Opciones que solo tiene el Stack 2."""
     options.define("rate", default=5.0, type=float, help="mensajes por segundo por conexión")
     options.define("burst", default=10, type=int, help="mensajes seguidos admitidos de golpe")
+    define_address_message_options(options)  # --address-rate: los de toda una IP.
     options.define(
         "allowed_origins",
         default=[],
