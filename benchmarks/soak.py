@@ -242,7 +242,7 @@ async def _soak(args: argparse.Namespace, log: typing.BinaryIO) -> int:
         str(ROOT / folder / "server.py"),
         "--port=0",
         "--address=127.0.0.1",
-        "--handshake-timeout=3",
+        "--handshake-timeout=5",
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
         stderr=log,
@@ -257,7 +257,10 @@ async def _soak(args: argparse.Namespace, log: typing.BinaryIO) -> int:
         port = int(re.search(r"127\.0\.0\.1:(\d+)", banner).group(1))
         students = [Student(n, args.stack) for n in range(args.clients)]
         for i in range(0, len(students), 50):  # De 50 en 50: una clase que va llegando.
-            await asyncio.gather(*(s.connect(port) for s in students[i : i + 50]))
+            try:
+                await asyncio.gather(*(s.connect(port) for s in students[i : i + 50]))
+            except Exception as error:  # Sin traza: una frase que diga qué pasó.
+                raise SystemExit(f"Error: un cliente no pudo entrar ({error}).") from None
         record = [False]
         readers = [asyncio.ensure_future(s.read_forever(record)) for s in students]
         await phase(students, min(3.0, args.quiet_seconds), args.rate, [False])  # Calentamiento.
