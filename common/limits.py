@@ -61,13 +61,21 @@ class FloodLimits:
 class FloodGuard:
     """Decide, mensaje a mensaje, si una conexión está inundando el chat."""
 
-    def __init__(self, limits: FloodLimits, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        limits: FloodLimits,
+        clock: Callable[[], float] = time.monotonic,
+        shared: TokenBucket | None = None,
+    ) -> None:
         self._messages = TokenBucket(limits.rate, limits.burst, clock)
+        # El cubo de la dirección IP (common/per_address.py), si lo hay: lo comparten
+        # todas las conexiones de esa IP, y no se estrena al reconectar.
+        self._shared = shared
         # Los avisos también se agotan: quien sigue enviando a pesar de ellos
         # acaba desconectado. Se recuperan despacio, a un aviso por segundo.
         self._strikes = TokenBucket(1.0, limits.strikes, clock)
 
     def check(self) -> Verdict:
-        if self._messages.take():
+        if self._messages.take() and (self._shared is None or self._shared.take()):
             return Verdict.ACCEPT
         return Verdict.DROP if self._strikes.take() else Verdict.CLOSE

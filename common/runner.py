@@ -19,9 +19,13 @@ from tornado.netutil import bind_sockets
 from tornado.options import OptionParser
 
 from common import qr
+from common.accept import Doorman
+from common.hosts import HostGuard, normalize_hosts
 from common.hub import Hub
 from common.network import server_urls
 from common.options import parse_command_line, program_name
+from common.per_address import AddressLimits, define_address_options, rules_from_options
+from common.responses import security_settings
 
 log = logging.getLogger("chat")
 
@@ -29,6 +33,12 @@ log = logging.getLogger("chat")
 SHUTDOWN_GRACE_SECONDS = 1.5
 # Descriptores de archivo que reservamos para el proceso y no para clientes.
 RESERVED_FILES = 32
+# Segundos para completar una petición HTTP o el handshake: un navegador tarda
+# milisegundos; un socket que no dice nada solo ocupa un descriptor (Tornado espera una hora).
+HANDSHAKE_TIMEOUT = 10.0
+# Nadie envía un cuerpo (POST) a este chat: con esto basta para rechazar uno gigante
+# con un 400 en cuanto anuncia su tamaño, sin guardar ni un byte.
+MAX_BODY_SIZE = 4 * 1024
 
 
 def parse_options(
@@ -66,6 +76,20 @@ def parse_options(
         "ping_timeout", default=20.0, type=float, help="segundos de espera a la respuesta al ping"
     )
     options.define("hub", default="fast", help="envío del hub: fast, o plain (el bucle simple)")
+    options.define(
+        "handshake_timeout",
+        default=HANDSHAKE_TIMEOUT,
+        type=float,
+        help="segundos para enviar la petición o el handshake; después se cierra la conexión",
+    )
+    options.define(
+        "allowed_hosts",
+        default=[],
+        type=str,
+        multiple=True,
+        help="otros nombres de este servidor (p. ej. detrás de un proxy), separados por comas",
+    )
+    define_address_options(options)
     if define is not None:
         define(options)
     # La lectura es nuestra (common/options.py): ayuda y errores en español, código 2.
@@ -87,7 +111,27 @@ def app_settings(options: OptionParser) -> dict[str, Any]:
         # no responde y se cierra, en lugar de quedarse «medio abierta» para siempre.
         "websocket_ping_interval": options.ping_interval,
         "websocket_ping_timeout": min(options.ping_timeout, options.ping_interval),
+        # Los límites de cada dirección IP, compartidos por todas sus conexiones.
+        "address_limits": AddressLimits(rules_from_options(options)),
+        **security_settings(),  # nosniff y CSP también en las páginas de error.
     }
+
+
+def http_server_settings(options: OptionParser) -> dict[str, Any]:
+    """Los argumentos de HTTPServer(): cuánto y durante cuánto se lee una petición."""
+    return {
+        # Tornado espera una hora a que llegue una petición: aquí, unos segundos.
+        "idle_connection_timeout": options.handshake_timeout,
+        "body_timeout": options.handshake_timeout,
+        "max_body_size": MAX_BODY_SIZE,
+        # Lo que un socket puede tener leído y sin procesar: un frame entero y algo más.
+        "max_buffer_size": max_buffer_size(options.max_message_size),
+    }
+
+
+def max_buffer_size(max_message_size: int) -> int:
+    """Bytes que Tornado puede guardar de un socket antes de procesarlos."""
+    return 2 * max_message_size + 256 * 1024
 
 
 def hub_settings(options: OptionParser) -> dict[str, Any]:
@@ -144,23 +188,34 @@ def run(
         raise SystemExit(_bind_error(options.port, error)) from None
     port = sockets[0].getsockname()[1]
     # Cada conexión ocupa un descriptor de archivo: el tope real es el menor de los dos.
-    hub.max_connections = connection_capacity(options.max_connections, raise_open_file_limit())
+    files = raise_open_file_limit()
+    hub.max_connections = connection_capacity(options.max_connections, files)
     urls = server_urls(url, port, options.address)
     extra = join_qr(app, urls, options)
     # El banner dice el camino que usa el hub de verdad, no el que se pidió.
     text = banner(title, urls, client_file, hub.max_connections, not hub.fast, extra, notes)
-    asyncio.run(_serve(app, hub, sockets, text, on_stop))
+    # El guardián del Host (common/hosts.py) ve cada petición antes que la aplicación.
+    guard = HostGuard(app, normalize_hosts(options.allowed_hosts))
+    server = HTTPServer(guard, **http_server_settings(options))
+    # El portero (common/accept.py) cuenta todas las conexiones TCP, no solo los WebSockets.
+    doorman = Doorman(
+        server,
+        tcp_capacity(hub.max_connections, files),
+        app.settings.get("address_limits"),
+        max_buffer_size(options.max_message_size),
+    )
+    asyncio.run(_serve(app, hub, doorman, sockets, text, on_stop))
 
 
 async def _serve(
     app: tornado.web.Application,
     hub: Hub,
+    doorman: Doorman,
     sockets: list,
     text: str,
     on_stop: Callable[[], None] | None = None,
 ) -> None:
-    server = HTTPServer(app)
-    server.add_sockets(sockets)
+    doorman.listen(sockets)
     if app.settings.get("debug"):
         # --debug: vigila los archivos y reinicia el servidor al guardar. Se
         # arranca aquí, dentro del loop que corre (ver app_settings).
@@ -172,7 +227,7 @@ async def _serve(
     await stop.wait()
 
     log.info("Apagando el servidor: cerrando %d conexiones", len(hub))
-    server.stop()
+    doorman.stop()
     # 1001 = «going away»: el navegador sabe que el servidor se va, no que falló.
     hub.close_all(1001, "El servidor se está apagando")
     loop = asyncio.get_running_loop()
@@ -210,6 +265,18 @@ def connection_capacity(max_connections: int, open_file_limit: int | None) -> in
         return max_connections
     # Unos pocos descriptores quedan para el propio proceso (archivos, registro...).
     return max(1, min(max_connections, open_file_limit - RESERVED_FILES))
+
+
+def tcp_capacity(websockets: int, open_file_limit: int | None) -> int:
+    """Cuántas conexiones TCP caben: los WebSockets más un margen para las que llegan.
+
+    El margen es para quien aún está pidiendo la página o haciendo el handshake:
+    así, con el chat lleno, el que llega recibe el cierre 1013 y su motivo.
+    """
+    wanted = websockets + max(16, websockets // 10)
+    if open_file_limit is None:
+        return wanted
+    return max(1, min(wanted, open_file_limit - RESERVED_FILES // 2))
 
 
 # El banner lo dice cuando no se usa el hub de siempre (benchmarks/fanout.py lo comprueba).

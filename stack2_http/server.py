@@ -15,7 +15,9 @@ from tornado.options import OptionParser
 from common.hub import Hub, HubSocket
 from common.limits import FloodGuard, FloodLimits, Verdict
 from common.log import Log, MemoryLog, Replay
+from common.per_address import address_messages, define_address_message_options
 from common.presence import Presence
+from common.responses import SafeStaticFileHandler
 from common.runner import app_settings, hub_settings, parse_options, run
 from common.sqlite_log import SqliteLog, UnusableDatabase
 from common.tornado_internals import localized_protocol
@@ -63,7 +65,7 @@ class PageHandler(tornado.web.RequestHandler):
         self.render("clientehttp.html")
 
 
-class StaticHandler(tornado.web.StaticFileHandler):
+class StaticHandler(SafeStaticFileHandler):
     """Sirve /static/ (CSS, JavaScript, icono) con las mismas cabeceras."""
 
     def set_default_headers(self) -> None:
@@ -128,7 +130,9 @@ class ChatSocket(HubSocket):
         chat, identity = self.chat, client_identity(self.request)
         if not chat.hub.add(self, name=identity):
             return  # Chat lleno: el hub ya la cerró con 1013 y nadie debe saber de ella.
-        session = self.session = Session(identity, ROOM, FloodGuard(chat.flood))
+        # Su propio cubo de fichas, y también el de su IP (--address-rate).
+        flood = FloodGuard(chat.flood, shared=address_messages(self))
+        session = self.session = Session(identity, ROOM, flood)
         count = chat.presence.join(session.room, identity)
         # Todo esto ocurre sin ceder el loop: ningún mensaje puede guardarse entre leer
         # el historial y quedar apuntado en el hub. Por eso no se pierde ni se repite
@@ -253,6 +257,7 @@ def define_stack2_options(options: OptionParser) -> None:
     options.define("rate", default=5.0, type=float, help="mensajes por segundo por conexión")
     options.define("burst", default=10, type=int, help="mensajes seguidos admitidos de golpe")
     options.define("qr", default=True, help="dibuja en el banner el QR de la URL de la red")
+    define_address_message_options(options)  # --address-rate: los de toda una IP.
     options.define(
         "allowed_origins",
         default=[],

@@ -41,6 +41,17 @@ def server_log() -> Iterator[list[logging.LogRecord]]:
 
 
 @pytest.fixture
+def servers(io_loop: Any) -> Iterator[list[Any]]:
+    """Los server.py que arranca una prueba (tests/test_processes.py), siempre parados al final."""
+    started: list[Any] = []
+    yield started
+    for server in started:  # Si una prueba falló a medias, no dejamos procesos vivos.
+        if server.process.returncode is None:
+            server.process.kill()
+            io_loop.run_sync(server.process.wait)
+
+
+@pytest.fixture
 def ws_base(http_server: Any, http_port: int) -> str:
     """La dirección ws:// del servidor de pruebas (siempre 127.0.0.1)."""
     return f"ws://127.0.0.1:{http_port}"

@@ -35,7 +35,9 @@ class Server:
         self.port = port
 
     @classmethod
-    async def start(cls, folder: str, cwd: Path, *args: str, script: str = "") -> Server:
+    async def start(
+        cls, folder: str, cwd: Path, *args: str, script: str = "", **popen: object
+    ) -> Server:
         script = script or ("server.py" if cwd.name == folder else f"{folder}/server.py")
         if folder == "stack2_http" or script in STACK2_LESSON_SERVERS:
             args = (*NO_DISK, *args)
@@ -48,6 +50,7 @@ class Server:
             cwd=cwd,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
+            **popen,  # type: ignore[arg-type]
         )
         lines: list[str] = []
         while not lines or "Ctrl+C" not in lines[-1]:
@@ -65,16 +68,6 @@ class Server:
         self.process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(self.process.communicate(), 5)
         return self.process.returncode, stderr.decode()
-
-
-@pytest.fixture
-def servers(io_loop):
-    started: list[Server] = []
-    yield started
-    for server in started:  # Si una prueba falló a medias, no dejamos procesos vivos.
-        if server.process.returncode is None:
-            server.process.kill()
-            io_loop.run_sync(server.process.wait)
 
 
 @pytest.mark.gen_test(timeout=20)
