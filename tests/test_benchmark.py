@@ -12,25 +12,24 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Lo mínimo para que cada fase corra entera: cifras sin valor, pero todo el camino probado.
+SHORT = ["--clients=10", "--rounds=1", "--seconds=0.3", "--burst-seconds=0.3"]
 
 
-def test_the_benchmark_measures_the_three_servers_and_everyone_gets_everything() -> None:
+def run_benchmark(script: str, *args: str) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [
-            sys.executable,
-            "benchmarks/fanout.py",
-            "--clients=10",
-            "--rounds=1",
-            "--seconds=0.3",
-            "--burst-seconds=0.3",
-        ],
+        [sys.executable, f"benchmarks/{script}", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    table = result.stdout
+    return result
+
+
+def test_the_benchmark_measures_the_three_servers_and_everyone_gets_everything() -> None:
+    table = run_benchmark("fanout.py", *SHORT).stdout
     for server in ("websockets.broadcast", "Tornado, hub simple", "Tornado, hub rápido"):
         assert server in table
     complete = next(line for line in table.splitlines() if line.startswith("¿Todos recibieron"))
@@ -55,23 +54,7 @@ def test_a_server_that_is_not_there_gives_one_clear_error() -> None:
 
 
 def test_the_sqlite_server_is_measured_against_the_in_memory_one() -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "benchmarks/fanout.py",
-            "--servers=fast,sqlite",
-            "--against=fast",
-            "--clients=10",
-            "--rounds=1",
-            "--seconds=0.3",
-            "--burst-seconds=0.3",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    result = run_benchmark("fanout.py", "--servers=fast,sqlite", "--against=fast", *SHORT)
     assert "proporción frente a Tornado, hub rápido" in result.stdout
     assert "Tornado, hub rápido + SQLite" in result.stdout
     lines = result.stdout.splitlines()
@@ -80,12 +63,5 @@ def test_the_sqlite_server_is_measured_against_the_in_memory_one() -> None:
 
 
 def test_after_a_reconnect_storm_every_client_has_exactly_what_it_missed() -> None:
-    result = subprocess.run(
-        [sys.executable, "benchmarks/reconnect.py", "--clients=20", "--messages=10"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    result = run_benchmark("reconnect.py", "--clients=20", "--messages=10")
     assert "Recuperaron los 10, en orden y una vez:  20 de 20" in result.stdout, result.stdout

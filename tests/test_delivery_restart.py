@@ -19,16 +19,6 @@ from tests.helpers import RECEIVE_TIMEOUT, receive_event
 from tests.test_processes import ROOT, Server
 
 
-@pytest.fixture
-def servers(io_loop):
-    started: list[Server] = []
-    yield started
-    for server in started:  # Si una prueba falló a medias, no dejamos procesos vivos.
-        if server.process.returncode is None:
-            server.process.kill()
-            io_loop.run_sync(server.process.wait)
-
-
 async def start(servers: list[Server], db: str | Path) -> Server:
     server = await Server.start("stack2_http", ROOT, f"--db={db}")
     servers.append(server)
