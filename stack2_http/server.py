@@ -95,7 +95,7 @@ class Session:
     def __init__(self, identity: str, room: str, flood: FloodGuard) -> None:
         self.identity = identity  # «IP:puerto», como lo ve el servidor.
         self.room = room  # La sala: de momento, siempre «general».
-        self.flood = flood  # Su propio cubo de fichas (--rate, --burst).
+        self.flood = flood  # Su cubo de fichas (--rate, --burst) y el de su IP (--address-rate).
 
 
 class ChatSocket(HubSocket):
