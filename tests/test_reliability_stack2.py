@@ -219,7 +219,7 @@ async def test_sockets_killed_in_the_middle_of_a_burst_do_not_disturb_the_others
     assert_no_tracebacks(server_log)
 
 
-@pytest.mark.gen_test(timeout=30)
+@pytest.mark.gen_test(timeout=60)  # 3000 mensajes de 2000 caracteres: holgura si hay carga.
 @pytest.mark.settings(flood=FloodLimits(rate=10_000, burst=10_000))
 async def test_a_client_that_never_reads_is_closed_and_the_others_are_told(
     connect, ws_url, http_port, hub, server_log
