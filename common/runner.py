@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import inspect
 import logging
 import signal
-from collections.abc import Callable, Sequence
+import ssl
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -121,13 +123,17 @@ def run(
     url: str,
     client_file: Path | None = None,
     notes: Sequence[str] = (),
-    on_stop: Callable[[], None] | None = None,
+    on_stop: Callable[[], Awaitable[None] | None] | None = None,
+    on_start: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Escucha, imprime el banner y atiende hasta recibir Ctrl+C o SIGTERM.
 
     ``url`` es la dirección que abrir, con ``{host}`` en lugar de «equipo:puerto».
     ``notes`` son líneas más para el banner; ``on_stop`` se llama al apagar, cuando
     ya se cerraron las conexiones (por ejemplo, para que el log termine de guardar).
+    ``on_start`` se espera dentro del loop antes de atender a nadie (conectar con Redis).
+    Si las opciones tienen ``processes`` (Stack 2), con más de uno el puerto se
+    reparte entre varios procesos hijos (common/processes.py).
     """
     try:
         # Escuchamos en todas las interfaces (address vacía) para que los demás
@@ -141,7 +147,33 @@ def run(
     urls = server_urls(url, port, options.address)
     # El banner dice el camino que usa el hub de verdad, no el que se pidió.
     text = banner(title, urls, client_file, hub.max_connections, not hub.fast, notes)
-    asyncio.run(_serve(app, hub, sockets, text, on_stop))
+    tls = tls_context(options)  # Antes de crear procesos: un error se dice una sola vez.
+    processes = options.processes if "processes" in options else 1
+    if processes > 1:
+        from common.processes import fork_workers
+
+        # Desde aquí, cada hijo sigue solo con su copia del socket; el padre vigila.
+        if fork_workers(processes) > 0:
+            text = ""  # El banner lo imprime solo el primero.
+    asyncio.run(_serve(app, hub, sockets, text, on_stop, on_start, tls))
+
+
+def tls_context(options: OptionParser) -> ssl.SSLContext | None:
+    """El contexto TLS de --certfile y --keyfile (None sin ellos); un error claro si fallan."""
+    certfile = options.certfile if "certfile" in options else ""
+    keyfile = options.keyfile if "keyfile" in options else ""
+    if not certfile and not keyfile:
+        return None
+    if not certfile or not keyfile:
+        raise SystemExit("Error: TLS necesita las dos opciones, --certfile y --keyfile.")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(certfile, keyfile)
+    except (OSError, ssl.SSLError) as error:
+        raise SystemExit(
+            f"Error: no se pueden usar {certfile} y {keyfile} (--certfile, --keyfile): {error}."
+        ) from None
+    return context
 
 
 async def _serve(
@@ -149,9 +181,13 @@ async def _serve(
     hub: Hub,
     sockets: list,
     text: str,
-    on_stop: Callable[[], None] | None = None,
+    on_stop: Callable[[], Awaitable[None] | None] | None = None,
+    on_start: Callable[[], Awaitable[None]] | None = None,
+    tls: ssl.SSLContext | None = None,
 ) -> None:
-    server = HTTPServer(app)
+    if on_start is not None:
+        await on_start()  # Los sockets ya escuchan: quien llegue espera en la cola.
+    server = HTTPServer(app, ssl_options=tls)
     server.add_sockets(sockets)
     if app.settings.get("debug"):
         # --debug: vigila los archivos y reinicia el servidor al guardar. Se
@@ -160,7 +196,8 @@ async def _serve(
     stop = asyncio.Event()
     _on_shutdown_signal(stop.set)
     # El banner sale cuando ya atendemos conexiones y Ctrl+C: todo lo que dice es cierto.
-    print(text, flush=True)
+    if text:
+        print(text, flush=True)
     await stop.wait()
 
     log.info("Apagando el servidor: cerrando %d conexiones", len(hub))
@@ -172,7 +209,9 @@ async def _serve(
     while len(hub) and loop.time() < deadline:
         await asyncio.sleep(0.05)
     if on_stop is not None:
-        on_stop()
+        result = on_stop()
+        if inspect.isawaitable(result):
+            await result
 
 
 def _on_shutdown_signal(callback: Callable[[], None]) -> None:
