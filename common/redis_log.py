@@ -29,7 +29,7 @@ import logging
 import secrets
 from collections.abc import Callable, Iterable
 
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
 from common.log import Done, Encode, Failed, Log, Pending, Stored, _Room
 from common.redis_link import COMMAND_TIMEOUT, RedisLink, RedisUnavailable
@@ -101,6 +101,8 @@ class RedisLog(Log):
         self._tokens = itertools.count()
         # Mensajes enviados desde aquí que esperan su número: token → (pendiente, done).
         self._inflight: dict[str, tuple[Pending, Done]] = {}
+        self._outbox: list[tuple[Pending, Done, Failed]] = []  # Esperan su turno.
+        self._sending = False
         self._resets: list[Callable[[], None]] = []
         self._task: asyncio.Task | None = None
         self._check_epoch = False
@@ -139,22 +141,52 @@ class RedisLog(Log):
         if not self.link.available:
             self._not_stored(pending, done, failed, RedisUnavailable("sin conexión"))
             return
-        self.link.spawn(self._store(pending, done, failed))
+        # Una cola y un solo envío a la vez: los mensajes de este proceso llegan a
+        # Redis en el orden en que se enviaron (dos órdenes por conexiones distintas
+        # podrían adelantarse), y los que se juntan viajan en un solo pipeline.
+        self._outbox.append((pending, done, failed))
+        if not self._sending:
+            self._sending = True
+            self.link.spawn(self._send_outbox())
 
-    async def _store(self, pending: Pending, done: Done, failed: Failed) -> None:
-        room, cid = pending.room, pending.cid
-        head, tail = split_frame(pending.encode)
-        token = f"{self._writer}:{next(self._tokens)}"
-        self._inflight[token] = (pending, done)
-        keys = [EPOCH_KEY, f"chat:seq:{room}", stream_key(room), f"chat:cids:{room}"]
-        args = [self.epoch, secrets.token_hex(4), cid or "", head, tail, self.history_size, token]
+    async def _send_outbox(self) -> None:
         try:
-            status, value = await self._append(keys=keys, args=args)
-        except (RedisError, OSError) as error:
+            while self._outbox:
+                batch, self._outbox = self._outbox, []
+                await self._store(batch)
+        finally:
+            self._sending = False
+
+    async def _store(self, batch: list[tuple[Pending, Done, Failed]]) -> None:
+        tokens = []
+        async with self.link.redis.pipeline(transaction=False) as pipe:
+            for pending, done, _ in batch:
+                room, cid = pending.room, pending.cid
+                head, tail = split_frame(pending.encode)
+                token = f"{self._writer}:{next(self._tokens)}"
+                tokens.append(token)
+                self._inflight[token] = (pending, done)
+                keys = [EPOCH_KEY, f"chat:seq:{room}", stream_key(room), f"chat:cids:{room}"]
+                args = [self.epoch, secrets.token_hex(4), cid or "", head, tail]
+                await self._append(keys=keys, args=[*args, self.history_size, token], client=pipe)
+            try:
+                answers = await pipe.execute(raise_on_error=False)
+            except (RedisError, OSError) as error:
+                answers = [error] * len(batch)
+        for (pending, done, failed), token, answer in zip(batch, tokens, answers):
+            self._answered(pending, done, failed, token, answer)
+
+    def _answered(
+        self, pending: Pending, done: Done, failed: Failed, token: str, answer: object
+    ) -> None:
+        room, cid = pending.room, pending.cid
+        if isinstance(answer, BaseException):
             self._inflight.pop(token, None)
-            self.link.lost(error)
-            self._not_stored(pending, done, failed, RedisUnavailable(str(error)))
+            if isinstance(answer, (RedisError, OSError)) and not isinstance(answer, ResponseError):
+                self.link.lost(answer)
+            self._not_stored(pending, done, failed, RedisUnavailable(str(answer)))
             return
+        status, value = answer  # type: ignore[misc]
         if status == "epoch":
             # Redis volvió vacío: este mensaje era de otra historia. Se rechaza, y el
             # lector cambia de epoch y cierra las conexiones para que retomen.
