@@ -97,6 +97,9 @@
       case "error":
         addNotice(event.text, "error");
         break;
+      case "status":
+        showServerStatus(event);
+        break;
       default:
         console.warn("Evento desconocido", event);
     }
@@ -179,6 +182,14 @@
   function setStatus(state, text) {
     status.dataset.state = state;
     status.textContent = text;
+  }
+
+  // Con --redis, el servidor avisa si perdió Redis (degraded: true) o si volvió.
+  // La conexión sigue abierta: los mensajes enviados mientras tanto reciben un
+  // error «unavailable» con su cid y esperan a reintentarse.
+  function showServerStatus(event) {
+    addNotice(event.text, event.degraded ? "error" : undefined);
+    setStatus(event.degraded ? "connecting" : "online", event.text);
   }
 
   function setComposerEnabled(enabled) {
