@@ -14,11 +14,12 @@ import errno
 import logging
 import os
 import socket
+import ssl
 from collections.abc import Iterable
 
 from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop
-from tornado.iostream import IOStream
+from tornado.iostream import IOStream, SSLIOStream
 
 from common.per_address import AddressLimits
 
@@ -33,18 +34,26 @@ ACCEPTS_PER_TURN = 128
 SERVER_FULL = "El servidor está lleno: inténtalo dentro de un rato"
 
 
-class _CountedStream(IOStream):
-    """Un IOStream que avisa al portero cuando se cierra su socket."""
+class _Counted:
+    """Un stream que avisa al portero cuando se cierra su socket."""
 
     def __init__(self, sock: socket.socket, doorman: Doorman, ip: str, **kwargs: object) -> None:
-        super().__init__(sock, **kwargs)  # type: ignore[arg-type]
+        super().__init__(sock, **kwargs)  # type: ignore[call-arg]
         self._doorman = doorman
         self._ip = ip
 
     def close_fd(self) -> None:
         # IOStream llama a close_fd() una sola vez, cierre quien cierre la conexión.
-        super().close_fd()
+        super().close_fd()  # type: ignore[misc]
         self._doorman.release(self._ip)
+
+
+class _CountedStream(_Counted, IOStream):
+    """Una conexión sin cifrar."""
+
+
+class _CountedSSLStream(_Counted, SSLIOStream):
+    """Una conexión con TLS (--certfile y --keyfile): el handshake lo hace SSLIOStream."""
 
 
 class Doorman:
@@ -56,8 +65,10 @@ class Doorman:
         capacity: int,
         per_address: AddressLimits | None = None,
         max_buffer_size: int | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.server = server
+        self.tls = tls  # Con TLS, cada socket aceptado se envuelve antes de leer nada.
         self.capacity = capacity
         self.per_address = per_address
         self.open = 0  # Conexiones TCP abiertas ahora mismo, de cualquier tipo.
@@ -117,7 +128,12 @@ class Doorman:
         if self._refusing:
             log.info("Vuelven a aceptarse conexiones (%d abiertas)", self.open)
             self._refusing.clear()
-        stream = _CountedStream(conn, self, ip, max_buffer_size=self._max_buffer_size)
+        if self.tls is None:
+            stream: IOStream = _CountedStream(conn, self, ip, max_buffer_size=self._max_buffer_size)
+        else:
+            # Como hace TCPServer: el handshake TLS ocurre después, sin bloquear el loop.
+            wrapped = self.tls.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+            stream = _CountedSSLStream(wrapped, self, ip, max_buffer_size=self._max_buffer_size)
         self.server.handle_stream(stream, address)
 
     def _refuse(self, conn: socket.socket, ip: str, reason: str) -> None:

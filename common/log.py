@@ -159,6 +159,25 @@ class Log:
     def close(self) -> None:
         """Termina lo que esté guardando y suelta el almacén."""
 
+    # --- Para los almacenes compartidos (common/redis_log.py) ---------------------
+    # Un log en memoria o en SQLite vive dentro del proceso: siempre está disponible
+    # y su historia solo se pierde al reiniciar. Uno compartido puede quedarse sin
+    # conexión o perder su historia con el servidor en marcha; estos ganchos lo avisan.
+
+    async def start(self) -> None:
+        """Lo que haya que preparar dentro del event loop antes de atender a nadie."""
+
+    @property
+    def healthy(self) -> bool:
+        """True si ahora mismo se pueden guardar mensajes (para /healthz)."""
+        return True
+
+    def on_status(self, listener: Callable[[bool, str], None]) -> None:
+        """``listener(degradado, texto)`` al perder o recuperar el almacén (aquí, nunca)."""
+
+    def on_reset(self, listener: Callable[[], None]) -> None:
+        """``listener()`` cuando la historia cambia de epoch en marcha (aquí, nunca)."""
+
     # --- Para las subclases --------------------------------------------------------
 
     def _write(self, pending: Pending, done: Done, failed: Failed) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import inspect
 import logging
 import signal
+import ssl
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -172,13 +174,17 @@ def run(
     url: str,
     client_file: Path | None = None,
     notes: Sequence[str] = (),
-    on_stop: Callable[[], None] | None = None,
+    on_stop: Callable[[], Awaitable[None] | None] | None = None,
+    on_start: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Escucha, imprime el banner y atiende hasta recibir Ctrl+C o SIGTERM.
 
     ``url`` es la dirección que abrir, con ``{host}`` en lugar de «equipo:puerto».
     ``notes`` son líneas más para el banner; ``on_stop`` se llama al apagar, cuando
     ya se cerraron las conexiones (por ejemplo, para que el log termine de guardar).
+    ``on_start`` se espera dentro del loop antes de atender a nadie (conectar con Redis).
+    Si las opciones tienen ``processes`` (Stack 2), con más de uno el puerto se
+    reparte entre varios procesos hijos (common/processes.py).
     """
     try:
         # Escuchamos en todas las interfaces (address vacía) para que los demás
@@ -194,6 +200,7 @@ def run(
     extra = join_qr(app, urls, options)
     # El banner dice el camino que usa el hub de verdad, no el que se pidió.
     text = banner(title, urls, client_file, hub.max_connections, not hub.fast, extra, notes)
+    tls = tls_context(options)  # Antes de crear procesos: un error se dice una sola vez.
     # El guardián del Host (common/hosts.py) ve cada petición antes que la aplicación.
     guard = HostGuard(app, normalize_hosts(options.allowed_hosts))
     server = HTTPServer(guard, **http_server_settings(options))
@@ -203,8 +210,34 @@ def run(
         tcp_capacity(hub.max_connections, files),
         app.settings.get("address_limits"),
         max_buffer_size(options.max_message_size),
+        tls,
     )
-    asyncio.run(_serve(app, hub, doorman, sockets, text, on_stop))
+    processes = options.processes if "processes" in options else 1
+    if processes > 1:
+        from common.processes import fork_workers
+
+        # Desde aquí, cada hijo sigue solo con su copia del socket; el padre vigila.
+        if fork_workers(processes) > 0:
+            text = ""  # El banner lo imprime solo el primero.
+    asyncio.run(_serve(app, hub, doorman, sockets, text, on_stop, on_start))
+
+
+def tls_context(options: OptionParser) -> ssl.SSLContext | None:
+    """El contexto TLS de --certfile y --keyfile (None sin ellos); un error claro si fallan."""
+    certfile = options.certfile if "certfile" in options else ""
+    keyfile = options.keyfile if "keyfile" in options else ""
+    if not certfile and not keyfile:
+        return None
+    if not certfile or not keyfile:
+        raise SystemExit("Error: TLS necesita las dos opciones, --certfile y --keyfile.")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(certfile, keyfile)
+    except (OSError, ssl.SSLError) as error:
+        raise SystemExit(
+            f"Error: no se pueden usar {certfile} y {keyfile} (--certfile, --keyfile): {error}."
+        ) from None
+    return context
 
 
 async def _serve(
@@ -213,8 +246,11 @@ async def _serve(
     doorman: Doorman,
     sockets: list,
     text: str,
-    on_stop: Callable[[], None] | None = None,
+    on_stop: Callable[[], Awaitable[None] | None] | None = None,
+    on_start: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
+    if on_start is not None:
+        await on_start()  # Los sockets ya escuchan: quien llegue espera en la cola.
     doorman.listen(sockets)
     if app.settings.get("debug"):
         # --debug: vigila los archivos y reinicia el servidor al guardar. Se
@@ -223,7 +259,8 @@ async def _serve(
     stop = asyncio.Event()
     _on_shutdown_signal(stop.set)
     # El banner sale cuando ya atendemos conexiones y Ctrl+C: todo lo que dice es cierto.
-    print(text, flush=True)
+    if text:
+        print(text, flush=True)
     await stop.wait()
 
     log.info("Apagando el servidor: cerrando %d conexiones", len(hub))
@@ -235,7 +272,9 @@ async def _serve(
     while len(hub) and loop.time() < deadline:
         await asyncio.sleep(0.05)
     if on_stop is not None:
-        on_stop()
+        result = on_stop()
+        if inspect.isawaitable(result):
+            await result
 
 
 def _on_shutdown_signal(callback: Callable[[], None]) -> None:

@@ -18,6 +18,7 @@ El servidor envía:
     join     {"who", "count"}        a los demás
     leave    {"who", "count"}
     error    {"code", "text", "cid"?}     text: explicación en español
+    status   {"degraded", "text"}    con --redis: Redis se perdió (true) o volvió (false)
 """
 
 from __future__ import annotations
@@ -227,6 +228,10 @@ def error(problem: ProtocolError) -> str:
     if problem.cid is None:
         return _encode("error", code=problem.code, text=problem.text)
     return _encode("error", code=problem.code, text=problem.text, cid=problem.cid)
+
+
+def status(degraded: bool, text: str) -> str:
+    return _encode("status", degraded=degraded, text=text)
 
 
 def _encode(type_: str, **fields: Any) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
+import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
@@ -17,6 +19,7 @@ from common.limits import FloodGuard, FloodLimits, Verdict
 from common.log import Log, MemoryLog, Replay
 from common.per_address import address_messages, define_address_message_options
 from common.presence import Presence
+from common.redis_link import DEGRADED_TEXT, RedisLink, RedisUnavailable
 from common.responses import SafeStaticFileHandler
 from common.runner import app_settings, hub_settings, parse_options, run
 from common.sqlite_log import SqliteLog, UnusableDatabase
@@ -40,12 +43,32 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def client_identity(request: HTTPServerRequest) -> str:
-    """«IP:puerto» del cliente, tal como lo ve el servidor."""
+def client_identity(request: HTTPServerRequest, xheaders: bool = False) -> str:
+    """«IP:puerto» del cliente, tal como lo ve el servidor (o nginx, con ``--xheaders``)."""
     ip = request.remote_ip
     # El puerto de origen lo elige el sistema del cliente para cada conexión.
     port = request.connection.context.address[1]  # type: ignore[union-attr]
+    if xheaders:
+        ip, port = proxied_address(request, ip, port)
     return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
+
+def proxied_address(request: HTTPServerRequest, ip: str, port: int) -> tuple[str, int]:
+    """La dirección del estudiante según nginx: X-Real-IP y X-Real-Port (deploy/nginx.conf).
+
+    Solo cuentan esas dos cabeceras, que nginx *sustituye* siempre por las suyas; nunca
+    X-Forwarded-For, una cadena a la que cualquiera puede añadir lo que quiera delante.
+    Si faltan o no son válidas (alguien entró sin pasar por nginx), vale la del socket.
+    """
+    real_ip = request.headers.get("X-Real-IP", "")
+    real_port = request.headers.get("X-Real-Port", "")
+    try:
+        ip_ok = str(ipaddress.ip_address(real_ip))
+    except ValueError:
+        return ip, port
+    if not real_port.isdigit() or not 0 < int(real_port) < 65536:
+        return ip, port
+    return ip_ok, int(real_port)
 
 
 def add_security_headers(handler: tornado.web.RequestHandler) -> None:
@@ -70,6 +93,23 @@ class StaticHandler(SafeStaticFileHandler):
 
     def set_default_headers(self) -> None:
         add_security_headers(self)
+
+
+class HealthHandler(tornado.web.RequestHandler):
+    """/healthz: 200 si este proceso puede atender (y llegar a Redis si lo usa), 503 si no.
+
+    nginx (o quien reparta) lo consulta para no mandar a nadie a un proceso que no sirve.
+    """
+
+    def initialize(self, log: Log) -> None:
+        self.log = log
+
+    def get(self) -> None:
+        healthy = self.log.healthy
+        self.set_status(200 if healthy else 503)
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps({"ok": healthy}))
 
 
 class Chat(NamedTuple):
@@ -112,7 +152,7 @@ class ChatSocket(HubSocket):
     @property
     def identity(self) -> str:
         """«IP:puerto» de esta conexión; sale de la petición, que ya los guarda."""
-        return client_identity(self.request)
+        return client_identity(self.request, self.settings["xheaders"])
 
     def check_origin(self, origin: str) -> bool:
         # Por defecto solo se aceptan páginas de este mismo servidor (la comprobación
@@ -127,7 +167,7 @@ class ChatSocket(HubSocket):
         return localized_protocol(self)  # El de Tornado, con motivos de cierre en español.
 
     def open(self) -> None:
-        chat, identity = self.chat, client_identity(self.request)
+        chat, identity = self.chat, self.identity
         if not chat.hub.add(self, name=identity):
             return  # Chat lleno: el hub ya la cerró con 1013 y nadie debe saber de ella.
         # Su propio cubo de fichas, y también el de su IP (--address-rate).
@@ -144,6 +184,8 @@ class ChatSocket(HubSocket):
         )
         if problem is not None:
             chat.hub.send(self, protocol.error(problem))
+        if not chat.log.healthy:  # Quien entra con Redis caído lo sabe desde el principio.
+            chat.hub.send(self, protocol.status(True, DEGRADED_TEXT))
         chat.hub.broadcast(protocol.join(identity, count), exclude=self)
 
     def replay(self, room: str) -> tuple[Replay, protocol.ProtocolError | None]:
@@ -226,16 +268,21 @@ def make_app(
     allowed_origins: Iterable[str] = (),
     handler: type = ChatSocket,
     log: Log | None = None,
+    presence: Presence | None = None,
+    xheaders: bool = False,
     **settings: Any,
 ) -> tornado.web.Application:
     """Crea la aplicación: la página, sus archivos estáticos y el WebSocket, en un solo puerto.
 
-    Sin ``log``, el historial vive solo en memoria (como ``--db=:memory:``).
+    Sin ``log``, el historial vive solo en memoria (como ``--db=:memory:``); sin
+    ``presence``, la presencia es la de este proceso. ``xheaders``: ver --xheaders.
     """
     log = MemoryLog() if log is None else log
+    presence = Presence() if presence is None else presence
     # Cada mensaje, cuando el log ya lo ha guardado, se reparte a los sockets de este proceso.
     log.subscribe(lambda room, frame: hub.broadcast(frame))
-    chat = Chat(hub, log, Presence(), flood)
+    connect_shared_events(hub, log, presence)
+    chat = Chat(hub, log, presence, flood)
     origins = frozenset(origin.lower().rstrip("/") for origin in allowed_origins)
     return tornado.web.Application(
         [
@@ -243,13 +290,36 @@ def make_app(
             (r"/clientehttp\.html", PageHandler),
             (r"/ws", handler, {"chat": chat}),
             (r"/qr\.svg", QRHandler),  # El QR para entrar desde el móvil (stack2_http/join.py).
+            (r"/healthz", HealthHandler, {"log": log}),
         ],
         template_path=str(HERE),
         static_path=str(HERE / "static"),
         static_handler_class=StaticHandler,
         allowed_origins=origins,
+        xheaders=xheaders,
         **settings,
     )
+
+
+def connect_shared_events(hub: Hub, log: Log, presence: Presence) -> None:
+    """Lo que llega de fuera de este proceso (con --redis) pasa a los sockets de aquí."""
+
+    def presence_changed(kind: str, room: str, who: str, count: int) -> None:
+        frame = protocol.join(who, count) if kind == "join" else protocol.leave(who, count)
+        hub.broadcast(frame)
+
+    def status_changed(degraded: bool, text: str) -> None:
+        hub.broadcast(protocol.status(degraded, text))
+
+    def history_reset() -> None:
+        # Redis volvió vacío: los números que tienen los clientes ya no valen. 1012
+        # («service restart») les dice que vuelvan a conectar; al retomar reciben
+        # recovered: false con reason "epoch_changed".
+        hub.close_all(1012, "El historial se reinició: vuelve a conectar")
+
+    presence.subscribe(presence_changed)
+    log.on_status(status_changed)
+    log.on_reset(history_reset)
 
 
 def define_stack2_options(options: OptionParser) -> None:
@@ -272,6 +342,25 @@ def define_stack2_options(options: OptionParser) -> None:
         "del proyecto (:memory: = no guardar nada)",
     )
     options.define("history", default=1000, type=int, help="mensajes que se guardan de cada sala")
+    options.define(
+        "redis",
+        default="",
+        help="redis://EQUIPO:PUERTO/BD: el log y la presencia en Redis, compartidos entre procesos",
+    )
+    options.define(
+        "processes",
+        default=1,
+        type=int,
+        help="procesos que atienden el mismo puerto (Linux y macOS; necesita --redis)",
+    )
+    options.define(
+        "xheaders",
+        default=False,
+        type=bool,
+        help="detrás de nginx: la identidad sale de X-Real-IP y X-Real-Port (deploy/nginx.conf)",
+    )
+    options.define("certfile", default="", help="certificado TLS (PEM): sirve https:// y wss://")
+    options.define("keyfile", default="", help="clave privada TLS (PEM) del certificado")
 
 
 def open_log(db: str, history: int) -> Log:
@@ -295,6 +384,21 @@ def history_note(log: Log) -> str:
     return f"Historial: {where} (los últimos {log.history_size} de cada sala; --db, --history)."
 
 
+def open_shared(url: str, history: int) -> tuple[Log, Presence]:
+    """El log y la presencia en Redis (--redis): aún sin conectar, eso pasa en el loop."""
+    from common.redis_log import RedisLog
+    from common.redis_presence import RedisPresence
+
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise SystemExit(
+            f"Error: --redis debe ser una dirección redis://EQUIPO:PUERTO/BD, no «{url}»."
+        )
+    if history < 1:
+        raise SystemExit("Error: --history debe ser 1 o más (los mensajes que se guardan).")
+    link = RedisLink(url)
+    return RedisLog(link, history, [ROOM]), RedisPresence(link, [ROOM])
+
+
 def main(
     handler: type = ChatSocket,
     title: str = "Stack 2 · HTTP + WebSocket",
@@ -302,11 +406,52 @@ def main(
 ) -> None:
     """Arranca el Stack 2; ``make_log(db, history)`` crea el log (las lecciones ponen el suyo)."""
     options = parse_options(default_port=8000, define=define_stack2_options)
-    log = make_log(options.db, options.history)
+    if options.processes < 1:
+        raise SystemExit("Error: --processes debe ser 1 o más.")
+    if options.processes > 1 and not options.redis:
+        raise SystemExit(
+            "Error: --processes necesita --redis=redis://EQUIPO:PUERTO/0. Cada proceso tiene su "
+            "propia memoria: sin Redis, cada uno sería un chat distinto en el mismo puerto."
+        )
+    if options.redis:
+        log, presence = open_shared(options.redis, options.history)
+        note = f"Historial y presencia: Redis en {options.redis} (los últimos {options.history})."
+        if options.processes > 1:
+            note += f"\n{options.processes} procesos comparten el puerto (--processes)."
+    else:
+        log, presence = make_log(options.db, options.history), Presence()
+        note = history_note(log)
     hub = Hub(**hub_settings(options))
     flood = FloodLimits(rate=options.rate, burst=options.burst)
-    app = make_app(hub, flood, options.allowed_origins, handler, log, **app_settings(options))
-    run(app, hub, options, title, "http://{host}/", notes=[history_note(log)], on_stop=log.close)
+    app = make_app(
+        hub,
+        flood,
+        options.allowed_origins,
+        handler,
+        log,
+        presence,
+        options.xheaders,
+        **app_settings(options),
+    )
+
+    async def start() -> None:
+        try:
+            await log.start()
+            await presence.start()
+        except RedisUnavailable as problem:
+            raise SystemExit(
+                f"Error: no se puede conectar con Redis en {options.redis} ({problem}). "
+                "¿Está arrancado redis-server? Comprueba la dirección de --redis."
+            ) from None
+
+    async def stop() -> None:
+        await presence.close()  # Primero la presencia: su gente sale de la lista ya.
+        result = log.close()
+        if result is not None:
+            await result
+
+    scheme = "https" if options.certfile else "http"
+    run(app, hub, options, title, scheme + "://{host}/", notes=[note], on_stop=stop, on_start=start)
 
 
 if __name__ == "__main__":

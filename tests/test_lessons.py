@@ -37,6 +37,8 @@ LESSON_NAMES = [
     "08_probar_async",
     "09_cuantos_usuarios",
     "10_historial_y_reconexion",
+    "12_varios_procesos_redis",
+    "13_desplegar_nginx_tls",
 ]
 EXISTING = [name for name in LESSON_NAMES if (LESSONS / name).is_dir()]
 

@@ -214,6 +214,9 @@
       case "error":
         refused(event);
         break;
+      case "status":
+        showServerStatus(event);
+        break;
       default:
         console.warn("Evento desconocido", event);
     }
@@ -585,6 +588,14 @@
   function setStatus(state, text) {
     status.dataset.state = state;
     status.textContent = text;
+  }
+
+  // Con --redis, el servidor avisa si perdió Redis (degraded: true) o si volvió.
+  // La conexión sigue abierta: los mensajes enviados mientras tanto reciben un
+  // error «unavailable» con su cid y esperan a reintentarse.
+  function showServerStatus(event) {
+    addNotice(event.text, event.degraded ? "error" : undefined);
+    setStatus(event.degraded ? "connecting" : "online", event.text);
   }
 
   restoreView();

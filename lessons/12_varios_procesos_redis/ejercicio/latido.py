@@ -1,0 +1,21 @@
+"""Lección 12: el latido. ¿Qué procesos murieron y quién sale de la lista con ellos?
+
+Cada proceso del chat escribe en Redis, cada pocos segundos, «sigo vivo a esta
+hora» (common/redis_presence.py lo hace con un script Lua). Aquí está la misma
+idea en Python puro, para poder probarla sin Redis.
+"""
+
+from __future__ import annotations
+
+
+def muertos(latidos: dict[str, float], ahora: float, plazo: float) -> list[str]:
+    """Los procesos cuyo último latido tiene más de ``plazo`` segundos, ordenados."""
+    # TODO: devuelve, ordenados, los procesos con «ahora - hora > plazo».
+    return []
+
+
+def salidas(miembros: dict[str, list[str]], caidos: list[str]) -> list[tuple[str, str]]:
+    """Los eventos («leave», quién) de la gente de los procesos caídos, en orden."""
+    eventos: list[tuple[str, str]] = []
+    # TODO: por cada proceso caído, un ("leave", quien) por cada persona que atendía.
+    return eventos

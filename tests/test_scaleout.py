@@ -1,0 +1,438 @@
+"""Varios procesos del Stack 2, un solo chat: con un redis-server y un nginx de verdad.
+
+Cada prueba arranca su propio redis-server (en un puerto libre de loopback, sin guardar
+nada en disco salvo que la prueba lo pida) y los procesos del chat como lo haría el
+profesor. Ninguna usa un Redis de mentira: lo que se prueba es lo que pasa en clase.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+import subprocess
+from typing import Any
+
+import pytest
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado.websocket import WebSocketClientConnection, websocket_connect
+
+from tests.helpers import receive_event, wait_closed
+from tests.services import ChatServer, Nginx, RedisServer, free_port, need
+
+# Lo que tarda como mucho una prueba de este archivo (arranca procesos de verdad).
+TEST_TIMEOUT = 40
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def chats(io_loop):
+    """Los procesos del chat que arranca la prueba; al final, ninguno queda vivo."""
+    started: list[ChatServer] = []
+    yield started
+    for server in started:
+        io_loop.run_sync(server.cleanup, timeout=30)
+
+
+@pytest.fixture
+def clients(io_loop):
+    opened: list[WebSocketClientConnection] = []
+    yield opened
+    for conn in opened:
+        conn.close()
+
+
+# Las pruebas envían ráfagas: el control de inundación (--rate, --burst) no debe frenarlas.
+FAST = ("--rate=1000", "--burst=1000")
+
+
+async def two_processes(redis_server: RedisServer, chats: list, *args: str) -> list[ChatServer]:
+    for _ in range(2):
+        chats.append(await ChatServer.start(f"--redis={redis_server.url}", *FAST, *args))
+    return chats[-2:]
+
+
+async def join(clients: list, url: str, **headers: str) -> tuple[WebSocketClientConnection, dict]:
+    conn = await websocket_connect(HTTPRequest(url, headers=headers))
+    clients.append(conn)
+    return conn, await receive_event(conn, "welcome")
+
+
+async def next_of(conn: WebSocketClientConnection, type_: str, timeout: float = 3) -> dict:
+    """El siguiente evento de ese tipo, saltando los demás (join, status...)."""
+
+    async def read() -> dict:
+        while True:
+            message = await conn.read_message()
+            assert message is not None, f"Se cerró esperando {type_} ({conn.close_code})"
+            event = json.loads(message)
+            if event["type"] == type_:
+                return event
+
+    try:
+        return await asyncio.wait_for(read(), timeout)
+    except asyncio.TimeoutError:
+        raise AssertionError(f"No llegó ningún {type_} en {timeout} s") from None
+
+
+def chat(text: str, cid: str | None = None) -> str:
+    event: dict[str, Any] = {"type": "message", "text": text}
+    if cid is not None:
+        event["cid"] = cid
+    return json.dumps(event)
+
+
+# --- Un chat, dos procesos ---------------------------------------------------------
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_a_message_sent_on_one_process_reaches_the_other_in_order(
+    redis_server, chats, clients
+) -> None:
+    a, b = await two_processes(redis_server, chats)
+    sender, _ = await join(clients, a.ws)
+    listener, _ = await join(clients, b.ws)
+    for n in range(20):
+        sender.write_message(chat(f"mensaje {n}", f"c{n}"))
+    got = [await next_of(listener, "message") for _ in range(20)]
+    assert [e["text"] for e in got] == [f"mensaje {n}" for n in range(20)]
+    assert [e["seq"] for e in got] == list(range(1, 21))
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_both_processes_number_one_history_without_repeating_a_seq(
+    redis_server, chats, clients
+) -> None:
+    a, b = await two_processes(redis_server, chats)
+    on_a, _ = await join(clients, a.ws)
+    on_b, _ = await join(clients, b.ws)
+    for n in range(10):  # Los dos envían a la vez: Redis da los números.
+        on_a.write_message(chat(f"a{n}", f"a{n}"))
+        on_b.write_message(chat(f"b{n}", f"b{n}"))
+    seen_a = [await next_of(on_a, "message") for _ in range(20)]
+    seen_b = [await next_of(on_b, "message") for _ in range(20)]
+    assert [e["seq"] for e in seen_a] == list(range(1, 21))
+    assert seen_a == seen_b  # El mismo orden en los dos procesos.
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_the_online_list_is_the_union_and_join_and_leave_cross_processes(
+    redis_server, chats, clients
+) -> None:
+    a, b = await two_processes(redis_server, chats)
+    first, hello = await join(clients, a.ws)
+    second, welcome = await join(clients, b.ws)
+    # La lista de B es la unión: la entrada de A puede estar ya en su welcome o llegar
+    # justo después como «join» (viaja por Redis).
+    online = welcome["online"]
+    if hello["you"] not in online:
+        online.insert(0, (await next_of(second, "join"))["who"])
+    assert online == [hello["you"], welcome["you"]]
+    joined = await next_of(first, "join")
+    assert (joined["who"], joined["count"]) == (welcome["you"], 2)
+    second.close()
+    left = await next_of(first, "leave")
+    assert (left["who"], left["count"]) == (welcome["you"], 1)
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_a_cid_retried_on_the_other_process_gets_the_same_ack_and_no_broadcast(
+    redis_server, chats, clients
+) -> None:
+    a, b = await two_processes(redis_server, chats)
+    watcher, _ = await join(clients, a.ws)
+    first, _ = await join(clients, a.ws)
+    first.write_message(chat("una vez", "mismo-cid"))
+    ack = await next_of(first, "ack")
+    retry, _ = await join(clients, b.ws)  # La página volvió a conectar, a otro proceso.
+    retry.write_message(chat("una vez", "mismo-cid"))
+    assert await next_of(retry, "ack") == ack
+    retry.write_message(chat("otra", "otro-cid"))
+    texts = [(await next_of(watcher, "message"))["text"] for _ in range(2)]
+    assert texts == ["una vez", "otra"]
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_a_client_resumes_on_the_other_process_and_misses_nothing(
+    redis_server, chats, clients
+) -> None:
+    a, b = await two_processes(redis_server, chats)
+    sender, welcome = await join(clients, a.ws)
+    for n in range(5):
+        sender.write_message(chat(f"antes {n}", f"x{n}"))
+    last = [await next_of(sender, "message") for _ in range(5)][-1]
+    for n in range(7):  # Mientras tanto, el otro cliente está desconectado.
+        sender.write_message(chat(f"durante {n}", f"y{n}"))
+    for _ in range(7):
+        await next_of(sender, "ack")
+    resumer, resumed = await join(clients, f"{b.ws}?since={last['seq']}&epoch={welcome['epoch']}")
+    assert resumed["recovered"] is True
+    got = resumed["history"]
+    # Lo que el proceso B aún no había leído de Redis llega justo después, en directo.
+    while len(got) < 7:
+        got.append(await next_of(resumer, "message"))
+    assert [e["text"] for e in got] == [f"durante {n}" for n in range(7)]
+    assert [e["seq"] for e in got] == list(range(6, 13))
+
+
+# --- Fallos -----------------------------------------------------------------------
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_redis_stopping_keeps_connections_open_and_answers_unavailable_with_the_cid(
+    redis_server, chats, clients
+) -> None:
+    a, b = await two_processes(redis_server, chats)
+    sender, _ = await join(clients, a.ws)
+    other, _ = await join(clients, b.ws)
+    sender.write_message(chat("antes", "c0"))
+    await next_of(other, "message")
+    redis_server.stop(keep_data=True)
+    for conn in (sender, other):  # Los dos procesos lo notan y lo dicen.
+        status = await next_of(conn, "status")
+        assert status["degraded"] is True and "Redis" in status["text"]
+    sender.write_message(chat("durante el corte", "c1"))
+    error = await next_of(sender, "error")
+    assert (error["code"], error["cid"]) == ("unavailable", "c1")
+
+    redis_server.start()  # Vuelve con sus datos (dump.rdb).
+    assert (await next_of(sender, "status", timeout=10))["degraded"] is False
+    assert (await next_of(other, "status", timeout=10))["degraded"] is False
+    sender.write_message(chat("durante el corte", "c1"))  # Lo que hace la página: reintentar.
+    assert (await next_of(sender, "ack"))["seq"] == 2
+    message = await next_of(other, "message")
+    assert (message["seq"], message["text"]) == (2, "durante el corte")
+    assert sender.close_code is None and other.close_code is None
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_redis_stopping_logs_one_spanish_warning_not_one_per_message(
+    redis_server, chats, clients
+) -> None:
+    (a,) = [await ChatServer.start(f"--redis={redis_server.url}")]
+    chats.append(a)
+    sender, _ = await join(clients, a.ws)
+    redis_server.stop(keep_data=True)
+    await next_of(sender, "status")
+    for n in range(5):
+        sender.write_message(chat(f"perdido {n}", f"p{n}"))
+        await next_of(sender, "error")
+    _, stderr = await a.stop()
+    assert stderr.count("Redis no responde") == 1, stderr
+    assert "Traceback" not in stderr
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_redis_back_empty_changes_the_epoch_closes_with_1012_and_resume_is_not_recovered(
+    redis_server, chats, clients
+) -> None:
+    a, b = await two_processes(redis_server, chats)
+    on_a, welcome = await join(clients, a.ws)
+    on_b, _ = await join(clients, b.ws)
+    on_a.write_message(chat("se perderá", "c0"))
+    seq = (await next_of(on_b, "message"))["seq"]
+    redis_server.stop(keep_data=False)
+    redis_server.start()  # Vacío: sin historial y sin epoch.
+    code_a, _ = await wait_closed_within(on_a, 10)
+    code_b, _ = await wait_closed_within(on_b, 10)
+    assert (code_a, code_b) == (1012, 1012)
+    _, resumed = await join(clients, f"{b.ws}?since={seq}&epoch={welcome['epoch']}")
+    assert (resumed["recovered"], resumed["reason"]) == (False, "epoch_changed")
+    assert resumed["epoch"] != welcome["epoch"]
+    again, _ = await join(clients, a.ws)
+    again.write_message(chat("nuevo", "c1"))
+    assert (await next_of(again, "ack"))["seq"] == 1  # Otra historia, que empieza en 1.
+
+
+async def wait_closed_within(conn: WebSocketClientConnection, timeout: float) -> tuple:
+    async def drain() -> None:
+        while await conn.read_message() is not None:
+            pass
+
+    await asyncio.wait_for(drain(), timeout)
+    return conn.close_code, conn.close_reason
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_the_people_of_a_killed_process_leave_everyones_list_within_15_seconds(
+    redis_server, chats, clients
+) -> None:
+    a, b = await two_processes(redis_server, chats)
+    stays, _ = await join(clients, a.ws)
+    _, doomed = await join(clients, b.ws)
+    await next_of(stays, "join")
+    await b.kill()  # kill -9: no hay apagado limpio que avise.
+    left = await next_of(stays, "leave", timeout=15)
+    assert (left["who"], left["count"]) == (doomed["you"], 1)
+
+
+# --- --processes, /healthz, --xheaders, TLS ------------------------------------------
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_processes_without_redis_is_refused_in_spanish() -> None:
+    with pytest.raises(AssertionError) as failure:
+        await ChatServer.start("--processes=2")
+    assert "--processes necesita --redis" in str(failure.value)
+    assert "Traceback" not in str(failure.value)
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_two_processes_share_one_port_and_sigterm_closes_everyone_with_1001(
+    redis_server, chats, clients
+) -> None:
+    server = await ChatServer.start(f"--redis={redis_server.url}", "--processes=2")
+    chats.append(server)
+    conns = [(await join(clients, server.ws))[0] for _ in range(6)]
+    # Las conexiones se reparten entre los dos hijos; los mensajes llegan a todas.
+    conns[0].write_message(chat("a todos", "c0"))
+    for conn in conns:
+        assert (await next_of(conn, "message"))["text"] == "a todos"
+    returncode, stderr = await server.stop()
+    for conn in conns:
+        code, _ = await wait_closed(conn)
+        assert code == 1001
+    assert returncode == 0, stderr
+    assert "Traceback" not in stderr
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_a_worker_that_dies_is_replaced(redis_server, chats, clients) -> None:
+    server = await ChatServer.start(f"--redis={redis_server.url}", "--processes=2")
+    chats.append(server)
+    children = server.children()
+    assert len(children) == 2
+    subprocess.run(["kill", "-9", str(children[0])], check=True)  # Solo uno de nuestros hijos.
+    for _ in range(100):
+        now = server.children()
+        if len(now) == 2 and children[0] not in now:
+            break
+        await asyncio.sleep(0.1)  # Esperamos al supervisor: no hay evento que escuchar.
+    assert len(now) == 2 and children[0] not in now
+    conn, _ = await join(clients, server.ws)
+    conn.write_message(chat("sigo aquí", "c0"))
+    assert (await next_of(conn, "ack"))["seq"] == 1
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_healthz_is_200_while_redis_answers_and_503_when_it_does_not(
+    redis_server, chats
+) -> None:
+    (server,) = [await ChatServer.start(f"--redis={redis_server.url}")]
+    chats.append(server)
+    url = f"http://127.0.0.1:{server.port}/healthz"
+    http = AsyncHTTPClient()
+    assert (await http.fetch(url)).code == 200
+    redis_server.stop(keep_data=True)
+    for _ in range(100):
+        try:
+            await http.fetch(url)
+        except HTTPClientError as error:
+            assert error.code == 503
+            break
+        await asyncio.sleep(0.05)  # Lo nota el lector de Redis en cuanto cae la conexión.
+    else:
+        raise AssertionError("/healthz no pasó a 503 con Redis parado")
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_without_xheaders_a_forged_x_real_ip_changes_nothing(
+    redis_server, chats, clients
+) -> None:
+    (server,) = [await ChatServer.start(f"--redis={redis_server.url}")]
+    chats.append(server)
+    _, welcome = await join(clients, server.ws, **{"X-Real-IP": "10.9.9.9", "X-Real-Port": "1"})
+    assert welcome["you"].startswith("127.0.0.1:")
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_behind_nginx_the_identity_is_the_students_socket_not_nginx(
+    redis_server, chats, clients, tmp_path
+) -> None:
+    a, b = await two_processes(redis_server, chats, "--xheaders")
+    nginx = Nginx(tmp_path, [a.port, b.port])
+    nginx.start()
+    try:
+        url = f"ws://127.0.0.1:{nginx.port}/ws"
+        # Un estudiante que intenta hacerse pasar por otro: nginx sustituye la cabecera.
+        conn, welcome = await join(clients, url, **{"X-Real-IP": "10.9.9.9", "X-Real-Port": "1"})
+        local_port = conn.protocol.stream.socket.getsockname()[1]
+        assert welcome["you"] == f"127.0.0.1:{local_port}"  # Su socket, no el de nginx.
+    finally:
+        nginx.stop()
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_behind_nginx_the_clients_of_a_killed_process_resume_on_the_other(
+    redis_server, chats, clients, tmp_path
+) -> None:
+    a, b = await two_processes(redis_server, chats, "--xheaders")
+    nginx = Nginx(tmp_path, [a.port, b.port])
+    nginx.start()
+    try:
+        url = f"ws://127.0.0.1:{nginx.port}/ws"
+        # least_conn: dos conexiones, una en cada proceso.
+        pair = [await join(clients, url) for _ in range(2)]
+        pair[0][0].write_message(chat("antes", "c0"))
+        seen = [await next_of(conn, "message") for conn, _ in pair]
+        await a.kill()
+        # El cliente de A ve cerrarse su conexión; el de B sigue y habla.
+        closed = await first_closed([conn for conn, _ in pair])
+        survivor = pair[1 - closed][0]
+        survivor.write_message(chat("mientras volvía", "c1"))
+        await next_of(survivor, "ack")
+        since, epoch = seen[closed]["seq"], seen[closed]["epoch"]
+        _, resumed = await join(clients, f"{url}?since={since}&epoch={epoch}")
+        assert resumed["recovered"] is True
+        assert [e["text"] for e in resumed["history"]] == ["mientras volvía"]
+    finally:
+        nginx.stop()
+
+
+async def first_closed(conns: list[WebSocketClientConnection]) -> int:
+    """El índice de la primera conexión que el servidor cierra (o corta)."""
+
+    async def until_closed(conn: WebSocketClientConnection) -> None:
+        while await conn.read_message() is not None:
+            pass
+
+    tasks = [asyncio.ensure_future(until_closed(conn)) for conn in conns]
+    done, pending = await asyncio.wait(tasks, timeout=5, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    assert done, "Ninguna conexión se cerró al matar su proceso"
+    return tasks.index(done.pop())
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_certfile_and_keyfile_serve_the_chat_over_wss(chats, clients, tmp_path) -> None:
+    openssl = need("openssl")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            *(openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    server = await ChatServer.start(f"--certfile={cert}", f"--keyfile={key}")
+    chats.append(server)
+    assert f"https://127.0.0.1:{server.port}/" in server.banner
+    context = ssl.create_default_context(cafile=str(cert))
+    context.check_hostname = False
+    request = HTTPRequest(f"wss://127.0.0.1:{server.port}/ws", ssl_options=context)
+    conn = await websocket_connect(request)
+    clients.append(conn)
+    assert (await receive_event(conn, "welcome"))["you"].startswith("127.0.0.1:")
+
+
+def test_free_port_is_on_loopback() -> None:
+    assert 0 < free_port() < 65536
