@@ -37,6 +37,7 @@ LESSON_NAMES = [
     "08_probar_async",
     "09_cuantos_usuarios",
     "10_historial_y_reconexion",
+    "11_salas_apodos_privados",
 ]
 EXISTING = [name for name in LESSON_NAMES if (LESSONS / name).is_dir()]
 
