@@ -5,6 +5,7 @@
     python benchmarks/fanout.py --clients=10000 --phases=idle   # solo memoria en reposo
     python benchmarks/fanout.py --stack=1
     python benchmarks/fanout.py --url=ws://127.0.0.1:8000/ws    # un servidor ya arrancado
+    python benchmarks/fanout.py --clients=1000 --rooms=10 --servers=fast   # salas (lección 11)
 
 Arranca cada servidor en 127.0.0.1 (el hub simple, el hub rápido y un servidor de
 referencia con websockets.broadcast), abre N bots, y un bot envía mensajes a ritmo
@@ -32,7 +33,7 @@ from urllib.parse import urlsplit
 # Los módulos hermanos: python benchmarks/fanout.py pone esta carpeta en sys.path.
 from bots import Bench, Bot, connect_bots, message_payload
 from progress import Progress
-from report import Result, percentile, report
+from report import Result, median, number, percentile, report
 from servers import SERVER_KINDS, Server, pin, start_server
 
 from common.options import SpanishArgumentParser
@@ -53,6 +54,7 @@ class Target:
     bots: list[Bot]
     result: Result
     seq: int = 0  # El siguiente número de mensaje.
+    idle: list[Bot] | None = None  # Con --rooms: los bots de las otras salas, que no reciben.
 
 
 async def settle(server: Server, limit: float = 120) -> None:
@@ -90,7 +92,15 @@ async def connect(server: Server, args: argparse.Namespace, expected: bytes) -> 
     rss_after = server.rss_kb()
     if rss_before is not None and rss_after is not None:
         result.idle_kb = (rss_after - rss_before) / args.clients
-    return Target(server, bench, bots, result)
+    # Las otras salas: tanta gente como en la medida, que nunca recibe sus mensajes.
+    # Si las salas costaran algo al broadcast, la CPU por entrega de esta sala subiría.
+    idle: list[Bot] = []
+    for room in range(1, server.rooms):
+        quiet = Bench(b"", welcome=True)
+        url = f"{server.url}/sala-{room}"
+        idle += await connect_bots(quiet, url, args.clients, f"{server.label}: sala-{room}")
+        await settle(server)
+    return Target(server, bench, bots, result, idle=idle)
 
 
 async def warm_up(target: Target, args: argparse.Namespace) -> None:
@@ -183,7 +193,7 @@ def check_complete(target: Target) -> None:
 
 
 def disconnect(target: Target) -> None:
-    for bot in target.bots:
+    for bot in target.bots + (target.idle or []):
         if bot.transport is not None:
             bot.transport.abort()
 
@@ -229,6 +239,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="entregas pendientes al empezar la ráfaga; luego se ajusta sola (20 000)",
     )
     parser.add_argument("--size", type=int, default=100, help="bytes de cada mensaje (~100)")
+    parser.add_argument(
+        "--rooms",
+        type=int,
+        default=1,
+        help="salas (1); con 2 o más, cada Tornado se mide también con --clients en cada "
+        "una de esas salas, y el broadcast en una sola (solo el Stack 2)",
+    )
     parser.add_argument("--url", help="medir un servidor ya arrancado (solo 127.0.0.1)")
     parser.add_argument("--pid", type=int, help="con --url: PID del servidor, para CPU y memoria")
     args = parser.parse_args(argv)
@@ -252,6 +269,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         or not 0 < args.burst_seconds <= 120
     ):
         parser.error("--rate, --seconds y --burst-seconds deben ser positivos y acotados")
+    if not 1 <= args.rooms <= 20 or (args.rooms > 1 and (args.stack != 2 or args.url)):
+        parser.error("--rooms va de 1 a 20, y las salas son del Stack 2 (sin --url)")
+    if args.clients * args.rooms > 50_000:
+        parser.error("--clients por --rooms no puede pasar de 50 000 conexiones")
     if args.url and not is_loopback(args.url):
         parser.error("--url solo puede apuntar a este equipo (127.0.0.1, localhost o ::1)")
     return args
@@ -294,6 +315,12 @@ async def run(args: argparse.Namespace) -> list[Result]:
                 servers.append(Server(args.url, args.url, args.pid, json=args.stack == 2))
             for kind in [] if args.url else args.servers:
                 servers.append(start_server(kind, args.stack, args.clients, Path(logdir)))
+            # Con --rooms, el mismo servidor otra vez, con gente en las otras salas: las
+            # dos cifras salen de la misma ejecución, en las mismas rondas alternas.
+            for kind in [] if args.rooms == 1 else args.servers:
+                if kind != REFERENCE:
+                    logs = Path(logdir)
+                    servers.append(start_server(kind, 2, args.clients, logs, args.rooms))
             for server in servers:
                 targets.append(await connect(server, args, expected))
                 if not active:  # Solo memoria: soltamos los bots antes del siguiente.
@@ -342,6 +369,24 @@ def main(argv: list[str] | None = None) -> None:
     results = asyncio.run(run(args))
     print()
     print(report(results, args, SERVER_KINDS[args.against]))
+    if args.rooms > 1:
+        print()
+        print(rooms_report(results, args))
+
+
+def rooms_report(results: list[Result], args: argparse.Namespace) -> str:
+    """Cuánto más cuesta cada entrega con gente en las otras salas (1,00 = nada)."""
+    by_label = {result.label: result for result in results}
+    lines = [f"Con {args.rooms} salas de {args.clients} (broadcast en una) frente a una sola:"]
+    for label in SERVER_KINDS.values():
+        alone, crowded = by_label.get(label), by_label.get(f"{label}, {args.rooms} salas")
+        if alone is None or crowded is None:
+            continue
+        for phase, values in (("ráfaga", "burst_cpu_us"), ("ritmo fijo", "rate_cpu_us")):
+            one, many = median(getattr(alone, values)), median(getattr(crowded, values))
+            if one and many:
+                lines.append(f"  {label}, CPU por entrega en {phase}: ×{number(many / one, 2)}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,7 @@ class Server:
     proc: subprocess.Popen | None = None
     log: Path | None = None
     json: bool = True  # ¿Habla el protocolo JSON del Stack 2? (la referencia, siempre)
+    rooms: int = 1  # Con --rooms: en cuántas salas (de --clients cada una) hay gente.
 
     def cpu_seconds(self) -> float | None:
         """Segundos de CPU que lleva gastados el proceso del servidor (todos sus hilos)."""
@@ -90,8 +91,11 @@ class Server:
             self.proc.wait(timeout=5)
 
 
-def start_server(kind: str, stack: int, clients: int, logdir: Path) -> Server:
-    """Arranca un servidor en 127.0.0.1, en un puerto libre, y espera a su banner."""
+def start_server(kind: str, stack: int, clients: int, logdir: Path, rooms: int = 1) -> Server:
+    """Arranca un servidor en 127.0.0.1, en un puerto libre, y espera a su banner.
+
+    Con ``rooms`` > 1 cabe ``clients`` en cada sala (--max-connections), y su nombre lo dice.
+    """
     if kind == "websockets":
         command = [sys.executable, str(HERE / "reference_server.py"), "--port=0"]
         path = "/ws"
@@ -99,13 +103,13 @@ def start_server(kind: str, stack: int, clients: int, logdir: Path) -> Server:
         # El server.py de verdad, sin tocarlo: --hub elige el camino del hub.
         server = ROOT / ("stack1_pure" if stack == 1 else "stack2_http") / "server.py"
         command = [sys.executable, str(server), f"--hub={'fast' if kind == 'sqlite' else kind}"]
-        command += [*TORNADO_OPTIONS, f"--max-connections={clients + 100}"]
+        command += [*TORNADO_OPTIONS, f"--max-connections={clients * rooms + 100}"]
         if stack == 2:
             command += STACK2_OPTIONS
         if kind == "sqlite":  # La última --db manda: un archivo nuevo en la carpeta temporal.
             command.append(f"--db={logdir / 'chat.sqlite3'}")
         path = "/ws" if stack == 2 else "/"
-    log = logdir / f"{kind}.log"
+    log = logdir / f"{kind}-{rooms}.log"
     with open(log, "w") as stderr:
         proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr)
     pin(proc.pid, core=0)
@@ -128,7 +132,8 @@ def start_server(kind: str, stack: int, clients: int, logdir: Path) -> Server:
                     raise SystemExit(f"El servidor «{kind}» no usa el hub que se le pidió.")
                 url = f"ws://127.0.0.1:{found.group(1).decode()}{path}"
                 json_protocol = kind == REFERENCE or stack == 2
-                return Server(SERVER_KINDS[kind], url, proc.pid, proc, log, json_protocol)
+                label = SERVER_KINDS[kind] + (f", {rooms} salas" if rooms > 1 else "")
+                return Server(label, url, proc.pid, proc, log, json_protocol, rooms)
     proc.kill()
     proc.wait()
     raise SystemExit(f"El servidor «{kind}» no arrancó. Su registro:\n{log.read_text()[-3000:]}")

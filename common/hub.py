@@ -1,4 +1,4 @@
-"""El hub: quién está conectado y cómo llega un mensaje a todos (broadcast)."""
+"""El hub: quién está conectado y cómo llega un mensaje a todos los de su sala (broadcast)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ log = logging.getLogger("chat.hub")
 # normal no se acerca ni de lejos; pasar de aquí significa que ese cliente
 # se ha quedado dormido, y no debe hacer crecer la memoria del servidor.
 DEFAULT_MAX_PENDING_BYTES = 1024 * 1024
+# La sala de quien entra sin decir otra. El Stack 1 no tiene salas: todos están aquí.
+DEFAULT_ROOM = ""
 
 
 class Connection(Protocol):
@@ -51,6 +53,12 @@ class Hub:
     Con ``Hub(fast=False)`` todas las conexiones usan el camino simple, para
     medir la diferencia con benchmarks/fanout.py.
 
+    Cada conexión está en una sala (``add(conn, room=…)``) y un broadcast con
+    ``room`` solo recorre las de esa sala: una sala de 1000 no paga por las otras
+    nueve. Cada sala tiene su propio Outbox, así que lo que se junta en una vuelta
+    del loop sigue saliendo en una sola escritura por conexión. Sin ``room``, el
+    broadcast llega a todas (el Stack 1, que tiene una sola sala, no cambia).
+
     El hub solo reparte. Qué número lleva cada mensaje y qué se dijo antes es
     cosa del log (common/log.py); quién está en cada sala, de la presencia
     (common/presence.py).
@@ -68,12 +76,15 @@ class Hub:
         # Un dict conserva el orden de llegada: la lista «en línea» sale ordenada.
         # El valor es el nombre visible de la conexión (None si el stack no usa nombres).
         self._names: dict[Connection, str | None] = {}
-        # Las conexiones del camino simple, con los bytes enviados a cada una
-        # que aún no han salido por su socket.
+        self._by_name: dict[str, Connection] = {}  # Al revés: para un mensaje privado.
+        self._room_of: dict[Connection, str] = {}
+        # Las conexiones del camino simple de cada sala, y los bytes enviados a cada
+        # una que aún no han salido por su socket.
+        self._simple: dict[str, dict[Connection, None]] = {}
         self._pending: dict[Connection, int] = {}
-        # Las del camino rápido llevan su propia cuenta en el Outbox.
+        # Las del camino rápido: un Outbox por sala, con su propia cuenta de bytes.
         self.fast = fast  # Lo dice el banner, para que quien mide sepa qué mide.
-        self._outbox = Outbox(max_pending_bytes, self._close_slow) if fast else None
+        self._outboxes: dict[str, Outbox] = {}
         self.max_pending_bytes = max_pending_bytes
 
     @property
@@ -84,10 +95,10 @@ class Hub:
     @max_pending_bytes.setter
     def max_pending_bytes(self, value: int) -> None:
         self._max_pending_bytes = value
-        if self._outbox is not None:
-            self._outbox.max_pending_bytes = value
+        for outbox in self._outboxes.values():
+            outbox.max_pending_bytes = value
 
-    def add(self, conn: Connection, name: str | None = None) -> bool:
+    def add(self, conn: Connection, name: str | None = None, room: str = DEFAULT_ROOM) -> bool:
         """Da de alta una conexión recién abierta; si el chat está lleno, la cierra.
 
         Devuelve False si no cabía: entonces el handler no debe anunciarla.
@@ -98,7 +109,11 @@ class Hub:
             conn.close(1013, "El chat está lleno: inténtalo dentro de un rato")
             return False
         self._names[conn] = name
-        if self._outbox is None or not self._outbox.add(conn):
+        self._room_of[conn] = room
+        if name is not None:
+            self._by_name[name] = conn
+        if not self.fast or not self._add_fast(conn, room):
+            self._simple.setdefault(room, {})[conn] = None
             self._pending[conn] = 0
         log.info("Conexión abierta%s (%d en total)", _label(name), len(self._names))
         return True
@@ -108,9 +123,19 @@ class Hub:
         if conn not in self._names:
             return False
         name = self._names.pop(conn)
+        room = self._room_of.pop(conn)
+        if name is not None and self._by_name.get(name) is conn:
+            del self._by_name[name]
         self._pending.pop(conn, None)
-        if self._outbox is not None:
-            self._outbox.discard(conn)
+        simple = self._simple.get(room, {})
+        simple.pop(conn, None)
+        if not simple:
+            self._simple.pop(room, None)
+        outbox = self._outboxes.get(room)
+        if outbox is not None:
+            outbox.discard(conn)  # Lo que tenía en cola sale ahora.
+            if not len(outbox):
+                del self._outboxes[room]  # Una sala vacía no ocupa memoria.
         log.info("Conexión cerrada%s (%d en total)", _label(name), len(self._names))
         return True
 
@@ -125,19 +150,34 @@ class Hub:
         """Los nombres de quienes están conectados, por orden de llegada."""
         return [name for name in self._names.values() if name is not None]
 
-    def broadcast(self, message: str, exclude: Connection | None = None) -> None:
-        """Envía el mismo texto a todas las conexiones (menos ``exclude``)."""
-        if self._outbox:
-            self._outbox.broadcast(message, exclude)
+    def find(self, name: str) -> Connection | None:
+        """La conexión que se llama ``name`` en este proceso, o None."""
+        return self._by_name.get(name)
+
+    def room_of(self, conn: Connection) -> str | None:
+        """La sala de una conexión (None si no está en el hub)."""
+        return self._room_of.get(conn)
+
+    def broadcast(
+        self, message: str, exclude: Connection | None = None, room: str | None = None
+    ) -> None:
+        """Envía el mismo texto a todas las conexiones de ``room`` (sin sala: a todas)."""
+        rooms = list(self._outboxes) if room is None else [room]
+        for name in rooms:
+            outbox = self._outboxes.get(name)
+            if outbox is not None:
+                outbox.broadcast(message, exclude)
         # El camino simple: una copia de la lista y un write_message por conexión.
-        for conn in list(self._pending):
-            if conn is not exclude:
-                self.send(conn, message)
+        for name in list(self._simple) if room is None else rooms:
+            for conn in list(self._simple.get(name, ())):
+                if conn is not exclude:
+                    self.send(conn, message)
 
     def send(self, conn: Connection, message: str) -> None:
         """Envía un texto a una conexión; si falla, la cierra sin molestar a nadie más."""
-        if self._outbox is not None and conn in self._outbox:
-            self._outbox.send(conn, message)
+        outbox = self._outbox_of(conn)
+        if outbox is not None:
+            outbox.send(conn, message)
             return
         if conn not in self._pending:
             return
@@ -164,15 +204,31 @@ class Hub:
 
     def flush(self, conn: Connection) -> None:
         """Escribe ya lo que el camino rápido tenga en cola para ``conn``."""
-        if self._outbox is not None:
-            self._outbox.flush_one(conn)
+        outbox = self._outbox_of(conn)
+        if outbox is not None:
+            outbox.flush_one(conn)
 
     def close_all(self, code: int, reason: str) -> None:
         """Cierra todas las conexiones, por ejemplo al apagar el servidor."""
-        if self._outbox is not None:
-            self._outbox.flush()  # Lo que ya estaba en cola sale antes que el cierre.
+        for outbox in list(self._outboxes.values()):
+            outbox.flush()  # Lo que ya estaba en cola sale antes que el cierre.
         for conn in list(self._names):
             conn.close(code, reason)
+
+    def _add_fast(self, conn: Connection, room: str) -> bool:
+        """Pasa ``conn`` al Outbox de su sala, que nace con la primera conexión que entra."""
+        outbox = self._outboxes.get(room)
+        if outbox is None:
+            outbox = Outbox(self.max_pending_bytes, self._close_slow)
+        if not outbox.add(conn):
+            return False  # Una conexión de prueba, sin socket de Tornado: camino simple.
+        self._outboxes[room] = outbox
+        return True
+
+    def _outbox_of(self, conn: Connection) -> Outbox | None:
+        """El Outbox de la sala de ``conn``, si ``conn`` va por el camino rápido."""
+        outbox = self._outboxes.get(self._room_of.get(conn, DEFAULT_ROOM))
+        return outbox if outbox is not None and conn in outbox else None
 
     def _close_slow(self, conn: Connection) -> None:
         """Cierra una conexión que no lee lo que le enviamos."""

@@ -159,6 +159,9 @@ class Log:
     def close(self) -> None:
         """Termina lo que esté guardando y suelta el almacén."""
 
+    async def watch(self, room: str) -> None:
+        """Prepara la sala para alguien que va a entrar (aquí todo está ya en memoria)."""
+
     # --- Para los almacenes compartidos (common/redis_log.py) ---------------------
     # Un log en memoria o en SQLite vive dentro del proceso: siempre está disponible
     # y su historia solo se pierde al reiniciar. Uno compartido puede quedarse sin

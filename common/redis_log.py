@@ -129,6 +129,21 @@ class RedisLog(Log):
             await self._load_room(room)
         self._task = asyncio.ensure_future(self._read_forever())
 
+    async def watch(self, room: str) -> None:
+        """Una sala nueva para este proceso: copia lo reciente y la lee a partir de ahí.
+
+        El bucle de lectura la añade en su siguiente vuelta (como mucho, un segundo).
+        """
+        if room in self.rooms or not self.link.available:
+            return  # Sin Redis, quien entre verá la sala vacía y sus envíos esperarán.
+        try:
+            await self._load_room(room)
+        except (RedisError, OSError) as error:
+            self.link.lost(error)
+            return
+        if room not in self.rooms:  # Otro handshake pudo añadirla mientras tanto.
+            self.rooms.append(room)
+
     async def close(self) -> None:  # type: ignore[override]
         if self._task is not None:
             self._task.cancel()

@@ -162,6 +162,14 @@ class RedisPresence(Presence):
             asyncio.ensure_future(self._beat_forever()),
         ]
 
+    async def watch(self, room: str) -> None:
+        """Una sala nueva para este proceso: lee quién está ya en ella, en todos los procesos."""
+        if room in self.rooms or not self.link.available:
+            return
+        self.rooms.append(room)
+        for who in await self.link.redis.zrange(f"chat:online:{room}", 0, -1):
+            super().join(room, who)  # Ya estaban: nadie de aquí necesita el aviso.
+
     async def close(self) -> None:  # type: ignore[override]
         for task in self._tasks:
             task.cancel()

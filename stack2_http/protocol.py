@@ -7,16 +7,24 @@ entrega sin pérdidas (seq, epoch, ack, retomar) en lessons/10_historial/README.
 El cliente envía:
     message  {"text": "Hola", "cid": "…"}        cid: opcional, 1-64 caracteres que
                                                  elige el cliente para reconocer su mensaje
+    nick     {"nick": "Ana"}                     elige o cambia su apodo
+    typing   {}                                  «estoy escribiendo» (como mucho uno cada 2 s)
+    private  {"to": "IP:puerto", "text": "…"}    solo para esa persona de la misma sala
 
-Y puede conectarse a ``/ws?since=SEQ&epoch=EPOCH`` para retomar tras un corte.
+Se conecta a ``/ws/<sala>`` (``/ws`` es «general»); con ``?since=SEQ&epoch=EPOCH``
+retoma tras un corte, y con ``?nick=Ana`` entra ya con su apodo (lección 11).
 
 El servidor envía:
     welcome  {"you", "room", "online", "epoch", "seq", "history", "recovered", "reason"?}
-             solo a quien acaba de entrar; history = frames «message», del más antiguo
-    message  {"seq", "epoch", "room", "from", "text", "time", "cid"?}    a todos
+             solo a quien acaba de entrar; online = [{"who", "nick"}];
+             history = frames «message», del más antiguo
+    message  {"seq", "epoch", "room", "from", "nick", "text", "time", "cid"?}   a la sala
     ack      {"cid", "seq"}          a quien lo envió, cuando su mensaje ya está guardado
-    join     {"who", "count"}        a los demás
-    leave    {"who", "count"}
+    join     {"who", "nick", "count"}        a los demás de la sala
+    leave    {"who", "nick", "count"}
+    nick     {"who", "nick"}                 a toda la sala, también a quien lo cambió
+    typing   {"who", "nick"}                 a los demás de la sala; no se guarda
+    private  {"from", "nick", "to", "text", "time"}   solo a quien lo recibe y a quien lo envió
     error    {"code", "text", "cid"?}     text: explicación en español
     status   {"degraded", "text"}    con --redis: Redis se perdió (true) o volvió (false)
 """
@@ -38,6 +46,13 @@ MAX_CID_LENGTH = 64
 EPOCH_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 # Un seq cabe de sobra en 15 cifras; un número de mil cifras es un ataque.
 SINCE_PATTERN = re.compile(r"[0-9]{1,15}")
+# Un apodo cabe en una línea de la lista de conectados.
+MAX_NICK_LENGTH = 24
+# Lo que parece una identidad «IP:puerto» (10.0.0.7:51234, [::1]:5000) o una IP
+# suelta: un apodo así serviría para hacerse pasar por otra persona.
+IDENTITY_LIKE = re.compile(r"\[?[0-9a-f.:]*\]?(:[0-9]+)?", re.IGNORECASE)
+# Una identidad mide como mucho «[ffff:…:ffff]:65535»; más largo no puede ser nadie.
+MAX_IDENTITY_LENGTH = 64
 
 # Caracteres de control de dirección (U+202A-U+202E, U+2066-U+2069): dan la vuelta
 # al texto en pantalla y sirven para disfrazar un mensaje. Se quitan.
@@ -65,6 +80,23 @@ class Message(NamedTuple):
 
     text: str
     cid: str | None
+
+
+class Nick(NamedTuple):
+    """Un apodo ya validado."""
+
+    nick: str
+
+
+class Typing(NamedTuple):
+    """«Estoy escribiendo»: no lleva nada más."""
+
+
+class Private(NamedTuple):
+    """Un mensaje privado ya validado: para quién y qué dice."""
+
+    to: str
+    text: str
 
 
 def decode(raw: str | bytes) -> dict[str, Any]:
@@ -98,7 +130,11 @@ def unknown_type(type_: str, known: Mapping[str, Any]) -> ProtocolError:
 def parse_message(event: dict[str, Any]) -> Message:
     """Valida un evento «message» y devuelve su texto limpio y su cid."""
     cid = parse_cid(event.get("cid"))
-    text = event.get("text")
+    return Message(parse_text(event.get("text"), cid), cid)
+
+
+def parse_text(text: Any, cid: str | None = None) -> str:
+    """El texto de un mensaje (público o privado), limpio, o ProtocolError."""
     if not isinstance(text, str):
         raise ProtocolError("invalid_field", 'El campo "text" debe ser una cadena de texto.', cid)
     if not _encodable(text):
@@ -112,7 +148,77 @@ def parse_message(event: dict[str, Any]) -> Message:
         raise ProtocolError(
             "too_long", f"El mensaje es demasiado largo (máximo {MAX_TEXT_LENGTH} caracteres).", cid
         )
-    return Message(text, cid)
+    return text
+
+
+def parse_nick(event: dict[str, Any]) -> Nick:
+    """Valida un evento «nick» y devuelve el apodo limpio."""
+    return Nick(clean_nick(event.get("nick")))
+
+
+def clean_nick(nick: Any) -> str:
+    """Un apodo válido (sin espacios en los bordes) o ProtocolError("invalid_nick")."""
+    if not isinstance(nick, str):
+        raise ProtocolError("invalid_nick", 'El campo "nick" debe ser una cadena de texto.')
+    nick = nick.strip()
+    if not nick or not _visible(nick):
+        raise ProtocolError("invalid_nick", "El apodo está vacío.")
+    if len(nick) > MAX_NICK_LENGTH:
+        raise ProtocolError(
+            "invalid_nick", f"El apodo es demasiado largo (máximo {MAX_NICK_LENGTH} caracteres)."
+        )
+    # En un apodo no cabe ningún carácter de control ni de formato (saltos de línea,
+    # tabuladores, los que dan la vuelta al texto o los que no se ven): solo sirven
+    # para que dos apodos distintos se vean iguales.
+    if not _encodable(nick) or any(unicodedata.category(ch) in ("Cc", "Cf") for ch in nick):
+        raise ProtocolError("invalid_nick", "El apodo no puede llevar caracteres de control.")
+    if looks_like_identity(nick):
+        raise ProtocolError(
+            "invalid_nick",
+            "Ese apodo parece una dirección IP:puerto, como las que identifican a cada "
+            "conexión: elige un nombre.",
+        )
+    return nick
+
+
+def looks_like_identity(nick: str) -> bool:
+    """True si el apodo se confundiría con una identidad «IP:puerto» o con una IP."""
+    # NFKC convierte las cifras «de ancho completo» (１０．０) en cifras normales.
+    plain = "".join(unicodedata.normalize("NFKC", nick).split())
+    has_digit = any(ch.isdigit() for ch in plain)
+    return has_digit and ("." in plain or ":" in plain) and bool(IDENTITY_LIKE.fullmatch(plain))
+
+
+def parse_typing(event: dict[str, Any]) -> Typing:
+    """Un evento «typing» no lleva campos: cualquier otro se ignora."""
+    return Typing()
+
+
+def parse_private(event: dict[str, Any]) -> Private:
+    """Valida un evento «private»: a quién (su IP:puerto) y el texto."""
+    to = event.get("to")
+    if not isinstance(to, str) or not 1 <= len(to) <= MAX_IDENTITY_LENGTH or not _encodable(to):
+        raise ProtocolError(
+            "invalid_field", 'El campo "to" debe ser la identidad (IP:puerto) de alguien.'
+        )
+    return Private(to, parse_text(event.get("text")))
+
+
+def not_found(to: str) -> ProtocolError:
+    shown = json.dumps(to)[:70]  # Escapado: lo que escribió el cliente no se interpreta.
+    return ProtocolError("not_found", f"No hay nadie con la identidad {shown} en esta sala.")
+
+
+def private_to_self() -> ProtocolError:
+    return ProtocolError(
+        "invalid_recipient", "No puedes enviarte un mensaje privado a ti: elige a otra persona."
+    )
+
+
+def nick_taken(nick: str) -> ProtocolError:
+    return ProtocolError(
+        "nick_taken", f"El apodo «{nick}» ya lo usa otra persona de esta sala: elige otro."
+    )
 
 
 def parse_cid(cid: Any) -> str | None:
@@ -187,7 +293,7 @@ def _visible(text: str) -> bool:
 def welcome(
     you: str,
     room: str,
-    online: list[str],
+    online: list[dict[str, str | None]],
     epoch: str,
     seq: int,
     history: list[str],
@@ -202,8 +308,16 @@ def welcome(
     return f'{fields[:-1]},"history":[{",".join(history)}]{extra}}}'
 
 
-def message(seq: int, epoch: str, room: str, sender: str, text: str, cid: str | None) -> str:
-    fields: dict[str, Any] = {"from": sender, "text": text, "time": _now()}
+def message(
+    seq: int,
+    epoch: str,
+    room: str,
+    sender: str,
+    text: str,
+    cid: str | None,
+    nick: str | None = None,
+) -> str:
+    fields: dict[str, Any] = {"from": sender, "nick": nick, "text": text, "time": _now()}
     if cid is not None:
         fields["cid"] = cid
     return _encode("message", seq=seq, epoch=epoch, room=room, **fields)
@@ -216,12 +330,27 @@ def ack(cid: str, seq: int) -> str:
 # join y leave llevan solo quién entra o sale y cuántos quedan, no la lista entera:
 # cada cliente la mantiene desde su welcome. Con la lista, que entraran N personas
 # movería N³ bytes; así, N². La lección 6 lo cuenta.
-def join(who: str, count: int) -> str:
-    return _encode("join", who=who, count=count)
+def join(who: str, count: int, nick: str | None = None) -> str:
+    return _encode("join", who=who, nick=nick, count=count)
 
 
-def leave(who: str, count: int) -> str:
-    return _encode("leave", who=who, count=count)
+def leave(who: str, count: int, nick: str | None = None) -> str:
+    return _encode("leave", who=who, nick=nick, count=count)
+
+
+def nick(who: str, name: str) -> str:
+    return _encode("nick", who=who, nick=name)
+
+
+def typing(who: str, nick: str | None) -> str:
+    return _encode("typing", who=who, nick=nick)
+
+
+# Un privado no lleva seq ni room: no es parte de la historia de la sala, y
+# quien reconecta no lo recupera (la lección 11 cuenta por qué, y qué haría falta).
+def private(sender: str, nick: str | None, to: str, text: str) -> str:
+    fields = {"from": sender, "nick": nick, "to": to, "text": text, "time": _now()}
+    return _encode("private", **fields)
 
 
 def error(problem: ProtocolError) -> str:

@@ -24,15 +24,15 @@ from common.responses import SafeStaticFileHandler
 from common.runner import app_settings, hub_settings, parse_options, run
 from common.sqlite_log import SqliteLog, UnusableDatabase
 from common.tornado_internals import localized_protocol
-from stack2_http import protocol
+from stack2_http import protocol, rooms
 from stack2_http.join import QRHandler
 
 HERE = Path(__file__).resolve().parent
 # El historial se guarda aquí si no se elige otro archivo con --db. La carpeta
 # datos/ está en .gitignore: cada equipo tiene su propia conversación.
 DEFAULT_DB = HERE.parent / "datos" / "chat.sqlite3"
-# Hasta que existan las salas, todo el mundo está en la misma.
-ROOM = "general"
+# La sala de / y de /ws (las demás se nombran en la dirección: stack2_http/rooms.py).
+ROOM = rooms.DEFAULT_ROOM
 
 # La página solo puede cargar recursos de este mismo servidor y no ejecuta
 # scripts escritos dentro del HTML: si alguien lograra colar HTML en el chat,
@@ -78,14 +78,25 @@ def add_security_headers(handler: tornado.web.RequestHandler) -> None:
 
 
 class PageHandler(tornado.web.RequestHandler):
-    """Sirve la página del chat (clientehttp.html)."""
+    """Sirve la página del chat (clientehttp.html) de una sala: / o /sala/<nombre>."""
 
     def set_default_headers(self) -> None:
         add_security_headers(self)
         self.set_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
 
-    def get(self) -> None:
-        self.render("clientehttp.html")
+    def get(self, asked: str | None = None) -> None:
+        room = rooms.room_name(asked)
+        if room is None:
+            raise tornado.web.HTTPError(404)  # write_error la explica en español.
+        if asked is not None and asked != room:
+            # /sala/Clase y /sala/clase son la misma sala: que tenga una sola dirección.
+            query = f"?{self.request.query}" if self.request.query else ""
+            self.redirect(f"/sala/{room}{query}", permanent=True)
+            return
+        self.render("clientehttp.html", room=room)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        rooms.write_not_found(self, status_code)
 
 
 class StaticHandler(SafeStaticFileHandler):
@@ -130,12 +141,13 @@ class Session:
     tiene aquí su sitio.
     """
 
-    __slots__ = ("flood", "identity", "room")
+    __slots__ = ("flood", "identity", "nick", "room")
 
     def __init__(self, identity: str, room: str, flood: FloodGuard) -> None:
         self.identity = identity  # «IP:puerto», como lo ve el servidor.
-        self.room = room  # La sala: de momento, siempre «general».
+        self.room = room  # La sala, que sale de la dirección (/ws/<sala>).
         self.flood = flood  # Su cubo de fichas (--rate, --burst) y el de su IP (--address-rate).
+        self.nick: str | None = None  # Su apodo, cuando lo elige (lección 11).
 
 
 class ChatSocket(HubSocket):
@@ -166,27 +178,54 @@ class ChatSocket(HubSocket):
     def get_websocket_protocol(self) -> tornado.websocket.WebSocketProtocol | None:
         return localized_protocol(self)  # El de Tornado, con motivos de cierre en español.
 
-    def open(self) -> None:
+    async def prepare(self) -> None:
+        # Una sala con un nombre imposible (/ws/..%2Fetc) se rechaza antes del
+        # handshake, con un 404: nunca llega a abrirse el WebSocket.
+        room = rooms.room_name(*self.path_args)
+        if room is None:
+            raise tornado.web.HTTPError(404)
+        # Con --redis, el proceso empieza a seguir esta sala (su historial y quién
+        # está) antes de que entre nadie; con un solo proceso no hay nada que esperar.
+        await self.chat.log.watch(room)
+        await self.chat.presence.watch(room)
+
+    def open(self, asked: str | None = None) -> None:
         chat, identity = self.chat, self.identity
-        if not chat.hub.add(self, name=identity):
+        room = rooms.room_name(asked) or ROOM  # prepare() ya comprobó que vale.
+        if not chat.hub.add(self, name=identity, room=room):
             return  # Chat lleno: el hub ya la cerró con 1013 y nadie debe saber de ella.
         # Su propio cubo de fichas, y también el de su IP (--address-rate).
         flood = FloodGuard(chat.flood, shared=address_messages(self))
-        session = self.session = Session(identity, ROOM, flood)
-        count = chat.presence.join(session.room, identity)
+        session = self.session = Session(identity, room, flood)
+        count = chat.presence.join(room, identity)
+        nick_problem = self.take_nick(self.get_query_argument("nick", None))
         # Todo esto ocurre sin ceder el loop: ningún mensaje puede guardarse entre leer
         # el historial y quedar apuntado en el hub. Por eso no se pierde ni se repite
         # ninguno entre lo que se recupera y lo que llega en directo.
-        replay, problem = self.replay(session.room)
-        online, latest = chat.presence.online(session.room), chat.log.latest(session.room)
-        chat.hub.send(
-            self, protocol.welcome(identity, session.room, online, chat.log.epoch, latest, *replay)
-        )
-        if problem is not None:
-            chat.hub.send(self, protocol.error(problem))
+        replay, problem = self.replay(room)
+        online = [person._asdict() for person in chat.presence.people(room)]
+        epoch, latest = chat.log.epoch, chat.log.latest(room)
+        chat.hub.send(self, protocol.welcome(identity, room, online, epoch, latest, *replay))
+        for refused in (problem, nick_problem):  # Se entra igual, con un aviso.
+            if refused is not None:
+                chat.hub.send(self, protocol.error(refused))
         if not chat.log.healthy:  # Quien entra con Redis caído lo sabe desde el principio.
             chat.hub.send(self, protocol.status(True, DEGRADED_TEXT))
-        chat.hub.broadcast(protocol.join(identity, count), exclude=self)
+        chat.hub.broadcast(protocol.join(identity, count, session.nick), exclude=self, room=room)
+
+    def take_nick(self, asked: str | None) -> protocol.ProtocolError | None:
+        """Da a esta conexión el apodo ``asked`` si es válido y está libre; si no, el error."""
+        if asked is None:
+            return None
+        session = self.session
+        try:
+            nick = protocol.clean_nick(asked)
+        except protocol.ProtocolError as problem:
+            return problem
+        if not self.chat.presence.set_nick(session.room, session.identity, nick):
+            return protocol.nick_taken(nick)
+        session.nick = nick
+        return None
 
     def replay(self, room: str) -> tuple[Replay, protocol.ProtocolError | None]:
         """El historial que pide la dirección (``?since=&epoch=``), y el error si lo hay."""
@@ -235,8 +274,10 @@ class ChatSocket(HubSocket):
         log, session = self.chat.log, self.session
         epoch, room, identity, cid = log.epoch, session.room, session.identity, event.cid
 
+        nick = session.nick  # El de ahora: si luego lo cambia, este mensaje no cambia.
+
         def encode(seq: int) -> str:
-            return protocol.message(seq, epoch, room, identity, event.text, cid)
+            return protocol.message(seq, epoch, room, identity, event.text, cid, nick)
 
         def stored(seq: int) -> None:
             # Primero el ack a quien lo envió; el log lo reparte justo después.
@@ -248,18 +289,56 @@ class ChatSocket(HubSocket):
 
         log.append(room, cid, encode, stored, failed)
 
+    def on_nick(self, event: protocol.Nick) -> None:
+        """Un apodo nuevo: si está libre, lo sabe toda la sala (también quien lo pidió)."""
+        session = self.session
+        problem = self.take_nick(event.nick)
+        if problem is not None:
+            self.hub.send(self, protocol.error(problem))
+            return
+        self.hub.broadcast(protocol.nick(session.identity, event.nick), room=session.room)
+
+    def on_typing(self, event: protocol.Typing) -> None:
+        """«Está escribiendo…»: a los demás de la sala, sin guardarlo en ningún sitio."""
+        session = self.session
+        frame = protocol.typing(session.identity, session.nick)
+        self.hub.broadcast(frame, exclude=self, room=session.room)
+
+    def on_private(self, event: protocol.Private) -> None:
+        """Un mensaje privado: solo a esa conexión de la misma sala, y una copia a quien lo envía.
+
+        No pasa por el log: no tiene seq ni queda en el historial (lección 11).
+        """
+        session, hub = self.session, self.hub
+        if event.to == session.identity:
+            hub.send(self, protocol.error(protocol.private_to_self()))
+            return
+        target = hub.find(event.to)
+        if target is None or hub.room_of(target) != session.room:
+            # Otra sala cuenta como «no existe»: desde aquí no se ve quién hay en las demás.
+            hub.send(self, protocol.error(protocol.not_found(event.to)))
+            return
+        frame = protocol.private(session.identity, session.nick, event.to, event.text)
+        hub.send(target, frame)
+        hub.send(self, frame)
+
     # La tabla de despacho: cada tipo de evento que puede enviar el cliente, con la
     # función de protocol.py que lo valida y el método que lo atiende. Un tipo
-    # nuevo es una línea más aquí (la lección 6 añade «typing»).
+    # nuevo es una línea más aquí.
     EVENTS: ClassVar[dict[str, tuple[Callable[[dict[str, Any]], Any], Callable[..., None]]]] = {
         "message": (protocol.parse_message, on_chat_message),
+        "nick": (protocol.parse_nick, on_nick),
+        "typing": (protocol.parse_typing, on_typing),
+        "private": (protocol.parse_private, on_private),
     }
 
     def on_close(self) -> None:
         session = self.session
         if session is not None and self.hub.remove(self):
+            # La presencia libera el apodo: otra persona puede usarlo desde ya.
             count = self.chat.presence.leave(session.room, session.identity)
-            self.hub.broadcast(protocol.leave(session.identity, count))
+            frame = protocol.leave(session.identity, count, session.nick)
+            self.hub.broadcast(frame, room=session.room)
 
 
 def make_app(
@@ -280,7 +359,7 @@ def make_app(
     log = MemoryLog() if log is None else log
     presence = Presence() if presence is None else presence
     # Cada mensaje, cuando el log ya lo ha guardado, se reparte a los sockets de este proceso.
-    log.subscribe(lambda room, frame: hub.broadcast(frame))
+    log.subscribe(lambda room, frame: hub.broadcast(frame, room=room))
     connect_shared_events(hub, log, presence)
     chat = Chat(hub, log, presence, flood)
     origins = frozenset(origin.lower().rstrip("/") for origin in allowed_origins)
@@ -288,7 +367,11 @@ def make_app(
         [
             (r"/", PageHandler),
             (r"/clientehttp\.html", PageHandler),
+            # (.*) y no ([a-z0-9_-]+): así un nombre imposible recibe el 404 en español.
+            (r"/sala/(.*)", PageHandler),
             (r"/ws", handler, {"chat": chat}),
+            (r"/ws/(.*)", handler, {"chat": chat}),
+            (r"/salas\.json", rooms.RoomsHandler, {"presence": chat.presence}),
             (r"/qr\.svg", QRHandler),  # El QR para entrar desde el móvil (stack2_http/join.py).
             (r"/healthz", HealthHandler, {"log": log}),
         ],
@@ -305,8 +388,9 @@ def connect_shared_events(hub: Hub, log: Log, presence: Presence) -> None:
     """Lo que llega de fuera de este proceso (con --redis) pasa a los sockets de aquí."""
 
     def presence_changed(kind: str, room: str, who: str, count: int) -> None:
+        # El apodo de alguien de otro proceso no viaja con el aviso: llega sin él.
         frame = protocol.join(who, count) if kind == "join" else protocol.leave(who, count)
-        hub.broadcast(frame)
+        hub.broadcast(frame, room=room)
 
     def status_changed(degraded: bool, text: str) -> None:
         hub.broadcast(protocol.status(degraded, text))
@@ -451,7 +535,8 @@ def main(
             await result
 
     scheme = "https" if options.certfile else "http"
-    run(app, hub, options, title, scheme + "://{host}/", notes=[note], on_stop=stop, on_start=start)
+    notes = [rooms.BANNER_NOTE, note]
+    run(app, hub, options, title, scheme + "://{host}/", notes=notes, on_stop=stop, on_start=start)
 
 
 if __name__ == "__main__":

@@ -106,6 +106,7 @@ async def test_a_retry_after_a_restart_is_still_recognised(servers, tmp_path) ->
 async def test_a_memory_only_history_is_a_new_epoch_after_a_restart(servers) -> None:
     server = await start(servers, ":memory:")
     assert "Historial: solo en memoria" in server.banner
+    assert "/sala/<nombre>" in server.banner  # Cómo se abre una sala (lección 11).
     conn, welcome = await open_chat(server)
     await send_and_ack(conn, "se perderá", "x")
     conn.close()

@@ -30,8 +30,8 @@ class HubSocket(WebSocketHandler):
     def get_compression_options(self) -> dict[str, Any] | None:
         return {} if self.compress else None  # {} = permitir permessage-deflate
 
-    def open(self) -> None:
-        self.hub.add(self)
+    def open(self, room: str = "") -> None:
+        self.hub.add(self, room=room)  # /fast/<sala>: en esa sala; si no, en la de siempre.
         self.opened.append(self)
 
     def on_close(self) -> None:
@@ -65,7 +65,9 @@ def app(hubs, opened, left):
     return tornado.web.Application(
         [
             route("/fast", hubs["fast"]),
+            route(r"/fast/(\w+)", hubs["fast"]),
             route("/plain", hubs["plain"]),
+            route(r"/plain/(\w+)", hubs["plain"]),
             route("/compressed", hubs["fast"], compress=True),
         ]
     )
@@ -76,8 +78,7 @@ async def receive_all(conn: WebSocketClientConnection, count: int) -> list[str]:
 
 
 def handlers_on_fast_path(hub: Hub) -> list[Any]:
-    outbox = hub._outbox
-    return [] if outbox is None else list(outbox._streams)
+    return [conn for outbox in hub._outboxes.values() for conn in outbox._streams]
 
 
 @pytest.mark.gen_test
@@ -101,7 +102,7 @@ async def test_fast_and_plain_paths_deliver_the_same_frames_in_the_same_order(
         received[kind] = [await receive_all(c, n) for c, n in zip(clients, counts)]
     assert received["fast"] == received["plain"]
     assert received["fast"][2][2] == "ñandú 🦤 " + "x" * 200
-    assert hubs["fast"]._outbox is not None and len(hubs["fast"]._outbox) == 3
+    assert len(handlers_on_fast_path(hubs["fast"])) == 3
 
 
 @pytest.mark.gen_test
@@ -126,6 +127,60 @@ async def test_a_burst_in_one_loop_iteration_makes_two_writes_per_client(
     # final de la vuelta: una sola escritura por cliente.
     rest = b"".join(text_frame(text) for text in sent[1:])
     assert writes == [rest] * 3, f"Se esperaba 1 escritura agrupada por cliente: {len(writes)}"
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("kind", ["fast", "plain"])
+async def test_a_broadcast_to_a_room_reaches_only_that_room(connect, ws_base, hubs, kind):
+    hub = hubs[kind]
+    clase = [await connect(f"{ws_base}/{kind}/clase") for _ in range(2)]
+    recreo = await connect(f"{ws_base}/{kind}/recreo")
+    hub.broadcast("para la clase", room="clase")
+    hub.broadcast("para el recreo", room="recreo")
+    hub.broadcast("para todos")  # Sin sala: a todas las conexiones.
+    for client in clase:
+        assert await receive_all(client, 2) == ["para la clase", "para todos"]
+    assert await receive_all(recreo, 2) == ["para el recreo", "para todos"]
+
+
+@pytest.mark.gen_test
+async def test_a_burst_in_two_rooms_still_makes_one_grouped_write_per_client(
+    connect, ws_base, hubs, monkeypatch
+) -> None:
+    clase = [await connect(f"{ws_base}/fast/clase") for _ in range(2)]
+    recreo = await connect(f"{ws_base}/fast/recreo")
+    writes: list[bytes] = []
+    original = fastwrite.Outbox._write
+
+    def counting_write(self, conn, stream, data):
+        writes.append(data)
+        original(self, conn, stream, data)
+
+    monkeypatch.setattr(fastwrite.Outbox, "_write", counting_write)
+    for i in range(10):
+        hubs["fast"].broadcast(f"clase {i}", room="clase")
+        hubs["fast"].broadcast(f"recreo {i}", room="recreo")
+    for client in clase:
+        assert await receive_all(client, 10) == [f"clase {i}" for i in range(10)]
+    assert await receive_all(recreo, 10) == [f"recreo {i}" for i in range(10)]
+    # Cada sala saca su primer mensaje en el acto y junta los otros nueve al final
+    # de la vuelta: una escritura agrupada por cliente, sin mezclar salas.
+    clase_rest = b"".join(text_frame(f"clase {i}") for i in range(1, 10))
+    recreo_rest = b"".join(text_frame(f"recreo {i}") for i in range(1, 10))
+    assert sorted(writes) == sorted([clase_rest, clase_rest, recreo_rest])
+
+
+@pytest.mark.gen_test
+async def test_find_and_room_of_locate_a_connection_by_its_name(connect, ws_base, hubs, opened):
+    hub = hubs["fast"]
+    await connect(f"{ws_base}/fast/clase")
+    handler = opened[-1]
+    hub.remove(handler)
+    hub.add(handler, name="10.0.0.7:5000", room="clase")
+    assert hub.find("10.0.0.7:5000") is handler and hub.room_of(handler) == "clase"
+    hub.remove(handler)
+    assert hub.find("10.0.0.7:5000") is None and hub.room_of(handler) is None
+    assert hub._outboxes == {}  # La sala vacía ya no ocupa nada.
 
 
 @pytest.mark.gen_test

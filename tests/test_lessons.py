@@ -37,6 +37,7 @@ LESSON_NAMES = [
     "08_probar_async",
     "09_cuantos_usuarios",
     "10_historial_y_reconexion",
+    "11_salas_apodos_privados",
     "12_varios_procesos_redis",
     "13_desplegar_nginx_tls",
 ]

@@ -101,7 +101,10 @@ async def test_welcome_tells_you_your_ip_and_port_and_who_is_online(connect, ws_
     second, second_welcome = await join(connect, ws_url)
     assert first_welcome["you"] == identity_of(first)
     assert second_welcome["you"] == identity_of(second)
-    assert second_welcome["online"] == [identity_of(first), identity_of(second)]
+    assert second_welcome["online"] == [
+        {"who": identity_of(first), "nick": None},
+        {"who": identity_of(second), "nick": None},
+    ]
 
 
 @pytest.mark.gen_test
@@ -109,7 +112,7 @@ async def test_the_others_are_told_when_someone_joins(connect, ws_url) -> None:
     first, _ = await join(connect, ws_url)
     second, _ = await join(connect, ws_url)
     event = await receive_event(first, "join")
-    assert event == {"type": "join", "who": identity_of(second), "count": 2}
+    assert event == {"type": "join", "who": identity_of(second), "nick": None, "count": 2}
 
 
 @pytest.mark.gen_test
@@ -121,14 +124,14 @@ async def test_the_others_are_told_when_someone_leaves(connect, ws_url, hub) -> 
     leaving.close()
     await wait_closed(leaving)
     event = await receive_event(staying, "leave")
-    assert event == {"type": "leave", "who": who, "count": 1}
+    assert event == {"type": "leave", "who": who, "nick": None, "count": 1}
     assert len(hub) == 1
 
 
 @pytest.mark.gen_test
 async def test_welcome_plus_join_and_leave_rebuild_who_is_online(connect, ws_url, hub) -> None:
     watcher, welcome = await join(connect, ws_url)
-    people = list(welcome["online"])  # Lo mismo que hace chat.js con cada evento.
+    people = [person["who"] for person in welcome["online"]]  # Como hace chat.js.
     others = [(await join(connect, ws_url))[0] for _ in range(4)]
     for leaving in others[1::2]:
         leaving.close()

@@ -8,6 +8,12 @@
 //   (epoch). Al reconectar, la página dice «lo último que vi fue el 41 de esta
 //   historia» y el servidor le envía solo lo que se perdió.
 // * Con esos dos datos (epoch + seq) ningún mensaje se pinta dos veces.
+//
+// Y tiene salas, apodos, «está escribiendo…» y privados (lección 11):
+// * La sala sale de la dirección (/sala/clase); el servidor la escribe en
+//   <body data-room>. Todo lo que se guarda en el navegador lleva su nombre.
+// * El apodo se guarda en localStorage y se envía al conectar (?nick=).
+// * Mientras la pestaña está en segundo plano, el título cuenta lo no leído.
 "use strict";
 
 (function () {
@@ -18,6 +24,22 @@
   const online = document.getElementById("online");
   const onlineCount = document.getElementById("online-count");
   const meLabel = document.getElementById("me");
+  const myNick = document.getElementById("my-nick");
+  const nickForm = document.getElementById("nick-form");
+  const nickInput = document.getElementById("nick");
+  const typingLine = document.getElementById("typing");
+  const privateBar = document.getElementById("private-bar");
+  const privateTo = document.getElementById("private-to");
+  const privateCancel = document.getElementById("private-cancel");
+  const roomList = document.getElementById("rooms");
+  const roomForm = document.getElementById("room-form");
+  const roomInput = document.getElementById("room-name");
+  const notifyButton = document.getElementById("notify");
+
+  // La sala de esta página; el servidor ya comprobó que el nombre es válido.
+  const ROOM = document.body.dataset.room || "general";
+  const TITLE = "Chat · " + ROOM;
+  const ROOM_NAME = /^[a-z0-9_-]{1,32}$/;
 
   // Reintentos: la espera se duplica (0,5 s, 1 s, 2 s… hasta 15 s) y se le
   // suma azar, para que treinta portátiles no reconecten todos a la vez.
@@ -32,6 +54,14 @@
   const RETRY_LATER_MS = 1000;
   // Cuántos mensajes recordamos para volver a pintarlos al recargar la página.
   const KEPT_MESSAGES = 100;
+  // «Está escribiendo…»: se envía como mucho uno cada 2 s, y el aviso se borra
+  // si en 5 s no llega otro (se cansó, o cerró la pestaña sin escribir nada).
+  const TYPING_EVERY_MS = 2000;
+  const TYPING_SHOWN_MS = 5000;
+  // La lista de salas se pide cada pocos segundos (solo con la pestaña a la vista).
+  const ROOMS_EVERY_MS = 3000;
+  // Como mucho una notificación del navegador cada 5 s: avisar, no acosar.
+  const NOTIFY_EVERY_MS = 5000;
 
   // Dónde guarda la página lo que debe sobrevivir a una recarga:
   // * la bandeja, en localStorage, una clave por mensaje («chat2.outbox.» + cid):
@@ -41,16 +71,30 @@
   //   sessionStorage: es de esta pestaña. Al recargar se pinta al instante, incluso
   //   sin red, y al conectar se pide solo lo que falta (since) en vez de descargar
   //   otra vez los últimos 50. Otra pestaña empieza limpia y pide los últimos 50.
-  const OUTBOX_PREFIX = "chat2.outbox.";
-  const VIEW_KEY = "chat2.view";
+  // Las dos claves llevan la sala: lo escrito en «clase» se envía a «clase», y
+  // cada sala recuerda su propia conversación (sus seq no tienen nada que ver).
+  // El apodo, en cambio, es tuyo en todas las salas.
+  const OUTBOX_PREFIX = "chat2.outbox." + ROOM + ".";
+  const VIEW_KEY = "chat2.view." + ROOM;
+  const NICK_KEY = "chat2.nick";
   const local = storageOf("localStorage");
   const session = storageOf("sessionStorage");
 
   let socket = null;
   let me = null;
-  // Quién está en línea: nombre → su <li>. Llega entera en el welcome; después,
-  // cada join o leave añade o quita una persona (el servidor no repite la lista).
+  // Quién está en línea: identidad → {item, nick}. Llega entera en el welcome;
+  // después, cada join, leave o nick la cambia (el servidor no repite la lista).
   const people = new Map();
+  // El apodo que queremos (el guardado) y a quién escribimos en privado (o null).
+  let wantedNick = readText(local, NICK_KEY);
+  let privateWho = null;
+  // Quién está escribiendo: identidad → temporizador que borra su aviso.
+  const typers = new Map();
+  let typingSentAt = -Infinity;
+  // Lo no leído con la pestaña en segundo plano, y cuándo avisamos por última vez.
+  let unread = 0;
+  let notifiedAt = -Infinity;
+  let notification = null;
   let attempts = 0;
   let retryTimer = null;
 
@@ -104,6 +148,22 @@
     }
   }
 
+  function readText(storage, key) {
+    try {
+      return storage.getItem(key);
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function writeText(storage, key, value) {
+    try {
+      storage.setItem(key, value);
+    } catch (error) {
+      // Sin sitio o sin permiso: el apodo valdrá hasta cerrar la página.
+    }
+  }
+
   function forget(storage, key) {
     try {
       storage.removeItem(key);
@@ -128,10 +188,19 @@
   // La dirección sale de la propia página: el mismo servidor y puerto,
   // y wss: si la página llegó por https:. Nunca una IP escrita a mano.
   // Si ya vimos mensajes, pedimos retomar: «desde el lastSeq de este epoch».
+  // Con un apodo guardado, entramos ya con él: así nuestro «join» lo lleva.
   function socketUrl() {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const resume = epoch === null ? "" : "?since=" + lastSeq + "&epoch=" + encodeURIComponent(epoch);
-    return scheme + "//" + location.host + "/ws" + resume;
+    const query = new URLSearchParams();
+    if (epoch !== null) {
+      query.set("since", String(lastSeq));
+      query.set("epoch", epoch);
+    }
+    if (wantedNick) {
+      query.set("nick", wantedNick);
+    }
+    const rest = query.toString();
+    return scheme + "//" + location.host + "/ws/" + ROOM + (rest ? "?" + rest : "");
   }
 
   function connect() {
@@ -164,6 +233,7 @@
       // Sin conexión no sabemos quién sigue ahí: mejor una lista vacía que una vieja.
       meLabel.textContent = "—";
       showOnline([]);
+      clearTypers();
       input.placeholder = "Sin conexión: lo que escribas se enviará al volver…";
       refreshPending();
       scheduleReconnect();
@@ -198,18 +268,29 @@
         welcome(event);
         break;
       case "message":
+        stopTyping(event.from);
         receiveLive(event);
         break;
       case "ack":
         acknowledged(event);
         break;
       case "join":
-        addNotice(event.who + " se ha unido.");
-        addPerson(event.who);
+        addNotice(nameOf(event.who, event.nick) + " se ha unido.");
+        addPerson(event);
         break;
       case "leave":
-        addNotice(event.who + " ha salido.");
+        addNotice(nameOf(event.who, event.nick) + " ha salido.");
+        stopTyping(event.who);
         removePerson(event.who);
+        break;
+      case "nick":
+        renamed(event);
+        break;
+      case "typing":
+        startTyping(event);
+        break;
+      case "private":
+        receivePrivate(event);
         break;
       case "error":
         refused(event);
@@ -226,8 +307,11 @@
     me = event.you;
     meLabel.textContent = me;
     input.placeholder = "Escribe un mensaje…";
-    addNotice("Te has unido al chat como " + me + ".");
+    addNotice("Te has unido a la sala «" + ROOM + "» como " + me + ".");
     showOnline(event.online);
+    const mine = people.get(me);
+    showMyNick(mine ? mine.nick : null);
+    refreshRooms();
     // recovered: false = no se pudo retomar. Nunca en silencio: una marca visible
     // dice que aquí faltan mensajes, y debajo van los últimos que guarda el servidor.
     if (event.recovered === false) {
@@ -265,9 +349,13 @@
     if (event.seq <= lastSeq) {
       return; // Ya lo teníamos.
     }
+    const isNew = !shown.has(event.epoch + ":" + event.seq);
     showMessage(event);
     lastSeq = event.seq;
     saveView();
+    if (isNew && event.from !== me) {
+      attention(event, false);
+    }
   }
 
   function resync() {
@@ -292,6 +380,7 @@
         seq: event.seq,
         epoch: epoch,
         from: me,
+        nick: people.has(me) ? people.get(me).nick : null,
         text: entry.text,
         time: new Date().toISOString(),
         cid: event.cid,
@@ -339,6 +428,10 @@
     event.preventDefault(); // Que el formulario no recargue la página.
     const text = input.value.trim();
     if (!text) {
+      return;
+    }
+    if (privateWho !== null) {
+      sendPrivate(text);
       return;
     }
     // Se puede escribir también sin conexión: el mensaje espera en la bandeja.
@@ -475,6 +568,13 @@
     item.className = mine ? "message mine" : "message";
     const meta = document.createElement("div");
     meta.className = "meta";
+    if (event.nick) {
+      const nick = document.createElement("strong");
+      nick.className = "nick";
+      nick.textContent = event.nick;
+      meta.append(nick, " ");
+    }
+    // La identidad IP:puerto siempre se ve: un apodo se elige, la identidad no.
     const sender = document.createElement("span");
     sender.className = "from";
     sender.textContent = "[" + event.from + "]";
@@ -555,34 +655,62 @@
     }
   }
 
-  function showOnline(names) {
+  function showOnline(list) {
     people.clear();
     online.replaceChildren();
-    names.forEach(addPerson);
+    list.forEach(addPerson);
     onlineCount.textContent = String(people.size);
+    if (privateWho !== null && !people.has(privateWho)) {
+      endPrivate();
+    }
   }
 
-  function addPerson(name) {
-    if (people.has(name)) {
+  // Cada persona de la lista (menos tú) es un botón: pulsarlo abre un privado con ella.
+  function addPerson(person) {
+    if (people.has(person.who)) {
       return;
     }
     const item = document.createElement("li");
-    item.textContent = name === me ? name + " (tú)" : name;
-    if (name === me) {
-      item.className = "mine";
-    }
-    people.set(name, item);
+    people.set(person.who, { item: item, nick: person.nick || null });
+    fillPerson(person.who);
     online.append(item);
     onlineCount.textContent = String(people.size);
   }
 
-  function removePerson(name) {
-    const item = people.get(name);
-    if (item) {
-      item.remove();
-      people.delete(name);
+  function fillPerson(who) {
+    const { item, nick } = people.get(who);
+    const label = nick ? nick + " · " + who : who;
+    if (who === me) {
+      item.className = "mine";
+      item.textContent = label + " (tú)";
+      return;
+    }
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "person";
+    button.textContent = label;
+    button.title = "Escribir en privado";
+    button.setAttribute("aria-label", "Escribir en privado a " + label);
+    button.addEventListener("click", () => startPrivate(who));
+    item.replaceChildren(button);
+  }
+
+  function removePerson(who) {
+    const person = people.get(who);
+    if (person) {
+      person.item.remove();
+      people.delete(who);
     }
     onlineCount.textContent = String(people.size);
+    if (privateWho === who) {
+      addNotice(nameOf(who, person ? person.nick : null) + " se fue: el privado se cierra.", "warning");
+      endPrivate();
+    }
+  }
+
+  // «Ana (10.0.0.7:51234)», o solo la identidad si aún no tiene apodo.
+  function nameOf(who, nick) {
+    return nick ? nick + " (" + who + ")" : who;
   }
 
   function setStatus(state, text) {
@@ -598,6 +726,286 @@
     setStatus(event.degraded ? "connecting" : "online", event.text);
   }
 
+  // --- Apodo -----------------------------------------------------------------------------
+
+  nickForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const nick = nickInput.value.trim();
+    if (!nick) {
+      return;
+    }
+    wantedNick = nick;
+    writeText(local, NICK_KEY, nick);
+    if (ready()) {
+      socket.send(JSON.stringify({ type: "nick", nick: nick }));
+    }
+    // Sin conexión, se enviará al volver (va en la dirección, ?nick=).
+  });
+
+  function renamed(event) {
+    const person = people.get(event.who);
+    const before = person ? person.nick : null;
+    if (person) {
+      person.nick = event.nick;
+      fillPerson(event.who);
+    }
+    if (event.who === me) {
+      showMyNick(event.nick);
+      addNotice("Ahora te llamas " + event.nick + ".");
+    } else {
+      addNotice(nameOf(event.who, before) + " ahora se llama " + event.nick + ".");
+    }
+    if (privateWho === event.who) {
+      showPrivateBar();
+    }
+  }
+
+  function showMyNick(nick) {
+    myNick.textContent = nick || "sin apodo";
+    if (nick && document.activeElement !== nickInput) {
+      nickInput.value = nick;
+    }
+  }
+
+  // --- Está escribiendo… --------------------------------------------------------------------
+
+  input.addEventListener("input", () => {
+    const now = performance.now();
+    if (privateWho !== null || !input.value.trim() || !ready() || now - typingSentAt < TYPING_EVERY_MS) {
+      return;
+    }
+    typingSentAt = now;
+    socket.send(JSON.stringify({ type: "typing" }));
+  });
+
+  function startTyping(event) {
+    stopTyping(event.who, true);
+    const timer = setTimeout(() => stopTyping(event.who), TYPING_SHOWN_MS);
+    typers.set(event.who, { timer: timer, name: event.nick || event.who });
+    showTypers();
+  }
+
+  function stopTyping(who, quiet) {
+    const typer = typers.get(who);
+    if (typer) {
+      clearTimeout(typer.timer);
+      typers.delete(who);
+    }
+    if (!quiet) {
+      showTypers();
+    }
+  }
+
+  function clearTypers() {
+    typers.forEach((typer) => clearTimeout(typer.timer));
+    typers.clear();
+    showTypers();
+  }
+
+  function showTypers() {
+    const names = Array.from(typers.values(), (typer) => typer.name);
+    if (names.length === 0) {
+      typingLine.textContent = "";
+    } else if (names.length === 1) {
+      typingLine.textContent = names[0] + " está escribiendo…";
+    } else if (names.length === 2) {
+      typingLine.textContent = names[0] + " y " + names[1] + " están escribiendo…";
+    } else {
+      typingLine.textContent = "Varias personas están escribiendo…";
+    }
+  }
+
+  // --- Mensajes privados ----------------------------------------------------------------------
+
+  function startPrivate(who) {
+    privateWho = who;
+    showPrivateBar();
+    input.focus();
+  }
+
+  function showPrivateBar() {
+    const person = people.get(privateWho);
+    privateTo.textContent = "Privado para " + nameOf(privateWho, person ? person.nick : null);
+    privateBar.hidden = false;
+    composer.classList.add("private");
+    input.placeholder = "Mensaje privado: solo lo verá esa persona…";
+  }
+
+  function endPrivate() {
+    privateWho = null;
+    privateBar.hidden = true;
+    composer.classList.remove("private");
+    input.placeholder = ready() ? "Escribe un mensaje…" : "Sin conexión: lo que escribas se enviará al volver…";
+  }
+
+  privateCancel.addEventListener("click", () => {
+    endPrivate();
+    input.focus();
+  });
+
+  // Un privado no pasa por la bandeja: no se guarda en el servidor ni tiene seq,
+  // así que sin conexión no hay a quién dárselo (y quizá esa persona ya se fue).
+  function sendPrivate(text) {
+    if (!ready()) {
+      addNotice("Sin conexión: el mensaje privado no se envió. Inténtalo al volver.", "error");
+      return;
+    }
+    socket.send(JSON.stringify({ type: "private", to: privateWho, text: text }));
+    input.value = "";
+  }
+
+  function receivePrivate(event) {
+    const item = document.createElement("li");
+    const mine = event.from === me;
+    item.className = mine ? "message private mine" : "message private";
+    const meta = document.createElement("div");
+    meta.className = "meta";
+    const label = document.createElement("span");
+    label.className = "private-label";
+    if (mine) {
+      const to = people.get(event.to);
+      label.textContent = "Privado para " + nameOf(event.to, to ? to.nick : null);
+    } else {
+      label.textContent = "Privado de " + nameOf(event.from, event.nick) + " para ti";
+    }
+    const time = document.createElement("time");
+    time.dateTime = event.time;
+    time.textContent = new Date(event.time).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    meta.append(label, " ", time);
+    item.replaceChildren(meta, textOf(event.text));
+    place(item);
+    if (!mine) {
+      stopTyping(event.from);
+      attention(event, true);
+    }
+  }
+
+  // --- Salas ------------------------------------------------------------------------------
+
+  // La lista de salas con gente sale de /salas.json: no es parte de la conversación
+  // de ninguna sala, así que no viaja por el WebSocket (lección 11).
+  async function refreshRooms() {
+    if (document.hidden) {
+      return; // Nadie la mira: se pide otra vez al volver a la pestaña.
+    }
+    try {
+      const response = await fetch("/salas.json", { cache: "no-store" });
+      if (response.ok) {
+        showRooms((await response.json()).rooms);
+      }
+    } catch (error) {
+      // Sin red: la lista se queda como estaba hasta el próximo intento.
+    }
+  }
+
+  function showRooms(rooms) {
+    if (!rooms.some((room) => room.name === ROOM)) {
+      rooms.push({ name: ROOM, count: people.size }); // Tu sala siempre está.
+    }
+    roomList.replaceChildren(
+      ...rooms.map((room) => {
+        const item = document.createElement("li");
+        const link = document.createElement("a");
+        link.className = "room-link";
+        link.href = room.name === "general" ? "/" : "/sala/" + room.name;
+        link.textContent = room.name;
+        if (room.name === ROOM) {
+          link.setAttribute("aria-current", "page");
+        }
+        const count = document.createElement("span");
+        count.className = "count";
+        count.textContent = String(room.count);
+        count.setAttribute("aria-label", room.count === 1 ? "1 persona" : room.count + " personas");
+        item.append(link, " ", count);
+        return item;
+      }),
+    );
+  }
+
+  roomForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const name = roomInput.value.trim().toLowerCase();
+    if (!ROOM_NAME.test(name)) {
+      roomInput.setCustomValidity("De 1 a 32 letras sin acentos, números, «-» o «_».");
+      roomInput.reportValidity();
+      return;
+    }
+    location.href = name === "general" ? "/" : "/sala/" + name;
+  });
+  roomInput.addEventListener("input", () => roomInput.setCustomValidity(""));
+
+  setInterval(refreshRooms, ROOMS_EVERY_MS);
+
+  // --- Avisos con la pestaña en segundo plano --------------------------------------------
+
+  // Un mensaje de otra persona con la pestaña escondida: el título lo cuenta y, si
+  // te nombra o es un privado, el navegador avisa (si le diste permiso).
+  function attention(event, isPrivate) {
+    if (!document.hidden) {
+      return;
+    }
+    unread += 1;
+    document.title = "(" + unread + ") " + TITLE;
+    if (isPrivate || mentionsMe(event.text)) {
+      notify(event, isPrivate);
+    }
+  }
+
+  function mentionsMe(text) {
+    const nick = people.has(me) ? people.get(me).nick : null;
+    return Boolean(nick) && text.toLocaleLowerCase().includes(nick.toLocaleLowerCase());
+  }
+
+  function notify(event, isPrivate) {
+    const now = performance.now();
+    if (!("Notification" in window) || Notification.permission !== "granted" || now - notifiedAt < NOTIFY_EVERY_MS) {
+      return;
+    }
+    notifiedAt = now;
+    const from = nameOf(event.from, event.nick);
+    const title = isPrivate ? "Privado de " + from : from + " te nombra en «" + ROOM + "»";
+    // El texto de la notificación lo pinta el sistema como texto: nunca como HTML.
+    notification = new Notification(title, { body: event.text.slice(0, 200), tag: "chat2-" + ROOM });
+  }
+
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) {
+      unread = 0;
+      document.title = TITLE;
+      if (notification !== null) {
+        notification.close();
+        notification = null;
+      }
+      refreshRooms();
+    }
+  });
+
+  // El permiso solo se puede pedir al pulsar algo: nunca al cargar la página.
+  function showNotifyState() {
+    if (!("Notification" in window)) {
+      notifyButton.hidden = true;
+      return;
+    }
+    const granted = Notification.permission === "granted";
+    notifyButton.disabled = granted || Notification.permission === "denied";
+    notifyButton.textContent = granted
+      ? "Avisos activados"
+      : Notification.permission === "denied"
+        ? "Avisos bloqueados en este navegador"
+        : "Avisarme si me nombran";
+  }
+
+  notifyButton.addEventListener("click", async () => {
+    await Notification.requestPermission();
+    showNotifyState();
+  });
+
+  document.title = TITLE;
+  showNotifyState();
+  showMyNick(null);
+  if (wantedNick) {
+    nickInput.value = wantedNick;
+  }
   restoreView();
   loadOutbox();
   connect();

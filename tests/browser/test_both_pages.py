@@ -114,7 +114,7 @@ async def test_keyboard_focus_is_clearly_visible_on_every_control(client) -> Non
     page = watched.page
     seen: list[str] = []
     problems: list[str] = []
-    for _ in range(15):  # Una vuelta completa con Tab, empiece donde empiece el foco.
+    for _ in range(30):  # Una vuelta completa con Tab, empiece donde empiece el foco.
         await page.keyboard.press("Tab")
         focus = await page.evaluate(FOCUS_INDICATOR)
         if focus["element"] is None:

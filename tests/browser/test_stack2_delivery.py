@@ -29,7 +29,7 @@ RECONNECT_WAIT_MS = 10_000
 
 # Anota cada frame que la página envía y recibe, sin cambiar lo que hace.
 RECORD_FRAMES = """
-window.__sent = [];
+window.__sent = [];  // Solo los «message»: los «typing» no van a la bandeja.
 window.__received = [];
 window.WebSocket = class extends window.WebSocket {
   constructor(...args) {
@@ -37,7 +37,8 @@ window.WebSocket = class extends window.WebSocket {
     this.addEventListener("message", (event) => window.__received.push(JSON.parse(event.data)));
   }
   send(data) {
-    window.__sent.push(JSON.parse(data));
+    const event = JSON.parse(data);
+    if (event.type === "message") window.__sent.push(event);
     super.send(data);
   }
 };
@@ -206,7 +207,7 @@ async def test_a_reload_resumes_from_its_last_message_instead_of_downloading_aga
     await stack2.wait_connected(mine.page)
     await expect(lines(mine.page)).to_have_text(["uno", "dos"])
     url = mine.websockets[-1].url
-    assert re.search(r"/ws\?since=2&epoch=[0-9a-f]+$", url), f"Al recargar no retomó: {url}"
+    assert re.search(r"/ws/general\?since=2&epoch=[0-9a-f]+$", url), f"No retomó: {url}"
     welcome = await mine.page.evaluate("window.__received.find((e) => e.type === 'welcome')")
     assert welcome["recovered"] is True and welcome["history"] == [], (
         f"Debía retomar sin descargar otra vez lo que ya tenía: {welcome}"
