@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 from bots import Bench, Bot, connect_bots, message_payload
 from progress import Progress
 from report import Result, median, number, percentile, report
-from servers import SERVER_KINDS, Server, pin, start_server
+from servers import REFERENCE, SERVER_KINDS, Server, pin, start_server
 
 from common.options import SpanishArgumentParser
 
