@@ -107,6 +107,26 @@ async def test_a_message_sent_on_one_process_reaches_the_other_in_order(
 
 
 @pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_a_room_opened_after_start_crosses_processes_with_its_own_history(
+    redis_server, chats, clients
+) -> None:
+    a, b = await two_processes(redis_server, chats)
+    sender, _ = await join(clients, a.ws + "/clase")  # Ninguno seguía esta sala al arrancar.
+    await sender.write_message(chat("antes", "c0"))
+    await next_of(sender, "ack")
+    listener, welcome = await join(clients, b.ws + "/clase")
+    assert [e["text"] for e in welcome["history"]] == ["antes"]
+    outsider, _ = await join(clients, b.ws)  # En «general»: no debe recibir nada de «clase».
+    for n in range(5):
+        sender.write_message(chat(f"en clase {n}", f"c{n + 1}"))
+    got = [await next_of(listener, "message") for _ in range(5)]
+    assert [e["seq"] for e in got] == [2, 3, 4, 5, 6]
+    assert all(e["room"] == "clase" for e in got)
+    await outsider.write_message(chat("en general", "g1"))
+    assert (await next_of(outsider, "message"))["text"] == "en general"
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
 async def test_both_processes_number_one_history_without_repeating_a_seq(
     redis_server, chats, clients
 ) -> None:
@@ -131,7 +151,7 @@ async def test_the_online_list_is_the_union_and_join_and_leave_cross_processes(
     second, welcome = await join(clients, b.ws)
     # La lista de B es la unión: la entrada de A puede estar ya en su welcome o llegar
     # justo después como «join» (viaja por Redis).
-    online = welcome["online"]
+    online = [person["who"] for person in welcome["online"]]
     if hello["you"] not in online:
         online.insert(0, (await next_of(second, "join"))["who"])
     assert online == [hello["you"], welcome["you"]]
