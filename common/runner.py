@@ -18,7 +18,7 @@ from tornado.log import enable_pretty_logging
 from tornado.netutil import bind_sockets
 from tornado.options import OptionParser
 
-from common import qr
+from common import qr, spanish
 from common.hub import Hub
 from common.network import server_urls
 from common.options import parse_command_line, program_name
@@ -87,6 +87,8 @@ def app_settings(options: OptionParser) -> dict[str, Any]:
         # no responde y se cierra, en lugar de quedarse «medio abierta» para siempre.
         "websocket_ping_interval": options.ping_interval,
         "websocket_ping_timeout": min(options.ping_timeout, options.ping_interval),
+        # Las páginas de error y los rechazos del WebSocket, en español (common/spanish.py).
+        **spanish.tornado_settings(),
     }
 
 
@@ -163,7 +165,9 @@ async def _serve(
     server.add_sockets(sockets)
     if app.settings.get("debug"):
         # --debug: vigila los archivos y reinicia el servidor al guardar. Se
-        # arranca aquí, dentro del loop que corre (ver app_settings).
+        # arranca aquí, dentro del loop que corre (ver app_settings). Su aviso de
+        # «archivo guardado, reinicio» sale en español gracias al filtro.
+        spanish.install_log_filters()
         tornado.autoreload.start()
     stop = asyncio.Event()
     _on_shutdown_signal(stop.set)
@@ -171,7 +175,9 @@ async def _serve(
     print(text, flush=True)
     await stop.wait()
 
-    log.info("Apagando el servidor: cerrando %d conexiones", len(hub))
+    log.info(
+        "Apagando el servidor: cerrando %s", spanish.plural(len(hub), "conexión", "conexiones")
+    )
     server.stop()
     # 1001 = «going away»: el navegador sabe que el servidor se va, no que falló.
     hub.close_all(1001, "El servidor se está apagando")
@@ -254,7 +260,8 @@ def banner(
         if lan:
             lines.append("En otro equipo, escribe en «Servidor» una dirección de red de arriba.")
     if capacity is not None:
-        lines += ["", f"Admite hasta {capacity} conexiones a la vez (--max-connections)."]
+        admits = spanish.plural(capacity, "conexión", "conexiones")
+        lines += ["", f"Admite hasta {admits} a la vez (--max-connections)."]
     if plain_hub:
         lines.append(PLAIN_HUB_NOTE)
     lines += notes
