@@ -12,14 +12,18 @@ import argparse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
+from math import ceil, floor, log10
 from pathlib import Path
 
 from report import Result, median, number
 
 # Medidas de la figura, en píxeles del SVG.
-PANEL_WIDTH, PANEL_HEIGHT = 300, 220
-MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 62, 16, 56, 48
+PANEL_WIDTH, PANEL_HEIGHT = 320, 230
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 74, 18, 64, 48
 LEGEND_HEIGHT = 34
+# Si la cifra mayor es tantas veces la menor, el eje vertical va en escala logarítmica:
+# en escala normal, un servidor 50 veces más lento que otro se vería pegado al cero.
+LOG_SCALE_RATIO = 50
 # Un color y una forma de punto por servidor: se distinguen también sin ver colores.
 STYLES = [("#1b6ca8", "circle"), ("#c0392b", "square"), ("#2e8b57", "diamond")]
 
@@ -111,8 +115,14 @@ def _panel(
     """Una gráfica: ejes, marcas, y una línea con sus puntos por servidor."""
     x0, x1 = left + MARGIN_LEFT, left + PANEL_WIDTH - MARGIN_RIGHT
     y0, y1 = PANEL_HEIGHT - MARGIN_BOTTOM, MARGIN_TOP  # y0 abajo: el SVG crece hacia abajo.
-    known = [v for points in values.values() for _, v in points if v is not None]
-    top = _nice_ceiling(max(known)) if known else 1.0
+    known = [v for points in values.values() for _, v in points if v is not None and v > 0]
+    logarithmic = bool(known) and max(known) >= LOG_SCALE_RATIO * min(known)
+    if logarithmic:  # De una potencia de 10 a otra: 10, 100, 1000…
+        bottom, top = floor(log10(min(known))), ceil(log10(max(known)))
+        ticks = [10.0**power for power in range(bottom, top + 1)]
+    else:
+        top = _nice_ceiling(max(known)) if known else 1.0
+        ticks = [top * step / 4 for step in range(5)]  # Cinco marcas, de 0 al máximo.
     low, high = counts[0], counts[-1]
 
     def x(n: int) -> float:
@@ -120,22 +130,30 @@ def _panel(
         return (x0 + x1) / 2 if high == low else x0 + (n - low) / (high - low) * (x1 - x0)
 
     def y(v: float) -> float:
+        if logarithmic:
+            return y0 - (log10(v) - bottom) / (top - bottom) * (y0 - y1)
         return y0 - v / top * (y0 - y1)
 
     parts = [
-        f'<g class="panel" data-series="{series.key}">',
+        f'<g class="panel" data-series="{series.key}" '
+        f'data-scale="{"log" if logarithmic else "linear"}">',
         f'<text x="{left + MARGIN_LEFT}" y="{MARGIN_TOP - 20}" font-size="12" '
         f'font-weight="bold">{escape(series.title)} ({escape(series.unit)})</text>',
         f'<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y0}" stroke="#444"/>',
         f'<line x1="{x0}" y1="{y0}" x2="{x0}" y2="{y1}" stroke="#444"/>',
     ]
-    for step in range(5):  # Cinco marcas en el eje vertical, de 0 al máximo.
-        value = top * step / 4
+    if logarithmic:
+        parts.append(
+            f'<text x="{left + MARGIN_LEFT}" y="{MARGIN_TOP - 9}" font-size="10" fill="#555">'
+            "escala logarítmica: ×10 en cada marca</text>"
+        )
+    for value in ticks:
+        decimals = max(0, -floor(log10(value))) if logarithmic else _tick_decimals(top)
         parts.append(
             f'<line x1="{x0}" y1="{y(value):.1f}" x2="{x1}" y2="{y(value):.1f}" '
             'stroke="#ddd"/>'
             f'<text x="{x0 - 4}" y="{y(value) + 4:.1f}" text-anchor="end">'
-            f"{number(value, _tick_decimals(top))}</text>"
+            f"{number(value, decimals)}</text>"
         )
     for n in counts:
         parts.append(f'<text x="{x(n):.1f}" y="{y0 + 14}" text-anchor="middle">{number(n)}</text>')
@@ -145,7 +163,11 @@ def _panel(
     )
     for label in labels:
         color, shape = STYLES[labels.index(label) % len(STYLES)]
-        points = [(x(n), y(v), v) for n, v in values[label] if v is not None]
+        points = [
+            (x(n), y(v), v)
+            for n, v in values[label]
+            if v is not None and (v > 0 or not logarithmic)
+        ]
         if not points:
             continue
         path = " ".join(f"{px:.1f},{py:.1f}" for px, py, _ in points)

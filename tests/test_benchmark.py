@@ -145,3 +145,12 @@ def test_without_a_terminal_progress_prints_a_line_every_few_seconds(capsys) -> 
     bar.update(41)  # En el mismo instante, no se repite.
     lines = capsys.readouterr().err.splitlines()
     assert [line.split() for line in lines] == [["fast:", "conectando", "40/100"]]
+
+
+def test_a_chart_whose_figures_differ_fifty_times_uses_a_logarithmic_scale() -> None:
+    runs = fake_runs()
+    for results in runs.values():  # El hub rápido, cien veces más entregas que los demás.
+        results[2].burst_per_s = [results[0].burst_per_s[0] * 100]
+    figure = ElementTree.fromstring(plot.svg(runs, "Stack 2 · prueba"))
+    scales = {g.get("data-series"): g.get("data-scale") for g in figure.iter(f"{SVG}g")}
+    assert scales["deliveries"] == "log" and scales["cpu"] == "linear"
