@@ -154,3 +154,15 @@ def test_a_chart_whose_figures_differ_fifty_times_uses_a_logarithmic_scale() -> 
     figure = ElementTree.fromstring(plot.svg(runs, "Stack 2 · prueba"))
     scales = {g.get("data-series"): g.get("data-scale") for g in figure.iter(f"{SVG}g")}
     assert scales["deliveries"] == "log" and scales["cpu"] == "linear"
+
+
+def test_lesson_9_shows_a_real_figure_with_several_n_for_each_server() -> None:
+    lesson = (ROOT / "lessons" / "09_cuantos_usuarios" / "README.md").read_text(encoding="utf-8")
+    assert "](../../docs/img/fanout-stack2.svg)" in lesson
+    figure = ElementTree.parse(ROOT / "docs" / "img" / "fanout-stack2.svg").getroot()
+    for panel in (g for g in figure.iter(f"{SVG}g") if g.get("class") == "panel"):
+        lines = {
+            line.get("data-label"): line.get("points") for line in panel.iter(f"{SVG}polyline")
+        }
+        assert set(lines) == set(SERVERS)
+        assert all(len(points.split()) >= 3 for points in lines.values())  # Tres N o más.
