@@ -2,6 +2,7 @@
 
     python benchmarks/fanout.py                    # Stack 2, 200 clientes (1-2 minutos)
     python benchmarks/fanout.py --clients=1000     # la cifra del issue
+    python benchmarks/fanout.py --clients=100,500,1000   # cómo cambia con N (ver la figura)
     python benchmarks/fanout.py --clients=10000 --phases=idle   # solo memoria en reposo
     python benchmarks/fanout.py --stack=1
     python benchmarks/fanout.py --url=ws://127.0.0.1:8000/ws    # un servidor ya arrancado
@@ -12,7 +13,9 @@ referencia con websockets.broadcast), abre N bots, y un bot envía mensajes a ri
 fijo y luego en ráfaga. Lee del propio proceso del servidor el tiempo de CPU y la
 memoria, y comprueba que cada bot recibe cada mensaje una sola vez y en orden.
 Todo está acotado en número y en tiempo, y solo se conecta a loopback.
-benchmarks/README.md explica cómo leer cada cifra.
+El informe (la tabla) y la figura (un SVG con las cifras frente a N) se guardan juntos
+en benchmarks/resultados/, o en la carpeta de --out. benchmarks/README.md explica cómo
+leer cada cifra.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 # Los módulos hermanos: python benchmarks/fanout.py pone esta carpeta en sys.path.
+import plot
 from bots import Bench, Bot, connect_bots, message_payload
 from progress import Progress
 from report import Result, median, number, percentile, report
@@ -38,6 +42,8 @@ from servers import REFERENCE, SERVER_KINDS, Server, pin, start_server
 
 from common.options import SpanishArgumentParser
 
+RESULTS = Path(__file__).resolve().parent / "resultados"  # Donde quedan informe y figura.
+MAX_CLIENT_COUNTS = 6  # Cuántos N distintos admite --clients (cada uno es una medición entera).
 MAX_BURST_MESSAGES = 500_000  # Tope de mensajes por ráfaga, además del de tiempo.
 WARMUP_SECONDS = 1.0  # A ritmo fijo, antes de la primera ronda; no cuenta.
 
@@ -209,7 +215,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         epilog="Cómo leer cada cifra: benchmarks/README.md",
     )
     parser.add_argument("--stack", type=int, choices=(1, 2), default=2, help="stack a medir (2)")
-    parser.add_argument("--clients", type=int, default=200, help="bots conectados (200)")
+    parser.add_argument(
+        "--clients",
+        default="200",
+        help="bots conectados (200); varios separados por comas (100,500,1000) miden cada N",
+    )
     parser.add_argument(
         "--servers",
         default="websockets,plain,fast",
@@ -248,6 +258,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--url", help="medir un servidor ya arrancado (solo 127.0.0.1)")
     parser.add_argument("--pid", type=int, help="con --url: PID del servidor, para CPU y memoria")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=RESULTS,
+        help="carpeta del informe y la figura (benchmarks/resultados)",
+    )
     args = parser.parse_args(argv)
     args.phases = {p.strip() for p in args.phases.split(",") if p.strip()}
     if not args.phases <= {"rate", "burst", "idle"}:
@@ -261,8 +277,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--against admite websockets, plain, fast o sqlite")
     if not 1 <= args.rounds <= 10:
         parser.error("--rounds debe estar entre 1 y 10")
-    if not 1 <= args.clients <= 50_000:
+    try:
+        args.counts = sorted({int(n) for n in args.clients.split(",") if n.strip()})
+    except ValueError:
+        parser.error("--clients admite números separados por comas, como 100,500,1000")
+    if not args.counts or not all(1 <= n <= 50_000 for n in args.counts):
         parser.error("--clients debe estar entre 1 y 50 000")
+    if len(args.counts) > MAX_CLIENT_COUNTS:
+        parser.error(f"--clients admite hasta {MAX_CLIENT_COUNTS} valores de N")
+    args.clients = args.counts[0]  # El N de la medición en curso (main() lo va cambiando).
     if (
         not 0 < args.rate <= 10_000
         or not 0 < args.seconds <= 120
@@ -366,12 +389,23 @@ def main(argv: list[str] | None = None) -> None:
     pin(os.getpid(), core=1)  # Los bots, en el otro núcleo que el servidor.
     names = args.url or ", ".join(SERVER_KINDS[s] for s in args.servers)
     print(f"Midiendo: {names}", file=sys.stderr)
-    results = asyncio.run(run(args))
-    print()
-    print(report(results, args, SERVER_KINDS[args.against]))
-    if args.rooms > 1:
+    runs: dict[int, list[Result]] = {}
+    tables = []
+    for count in args.counts:  # Cada N, una medición entera: servidores recién arrancados.
+        args.clients = count
+        runs[count] = asyncio.run(run(args))
+        table = report(runs[count], args, SERVER_KINDS[args.against])
+        if args.rooms > 1:
+            table += "\n\n" + rooms_report(runs[count], args)
+        tables.append(table)
         print()
-        print(rooms_report(results, args))
+        print(tables[-1], flush=True)
+    if len(runs) > 1:
+        tables.append(plot.summary(runs))
+        print()
+        print(tables[-1])
+    text, image = plot.save(runs, "\n\n".join(tables), args)
+    print(f"\nInforme: {text}\nFigura:  {image}", file=sys.stderr)
 
 
 def rooms_report(results: list[Result], args: argparse.Namespace) -> str:

@@ -6,6 +6,8 @@ import argparse
 import statistics
 from dataclasses import dataclass, field
 
+from common.spanish import plural
+
 
 @dataclass
 class Result:
@@ -97,8 +99,9 @@ def report(results: list[Result], args: argparse.Namespace, reference_label: str
     rounds = ""
     if args.phases & {"rate", "burst"}:
         rounds = f" · mediana de {args.rounds} rondas" if args.rounds > 1 else " · una ronda"
+    clients = plural(args.clients, "cliente", "clientes")
     lines = [
-        f"Stack {args.stack} · {args.clients} clientes · mensajes de ~{args.size} bytes"
+        f"Stack {args.stack} · {clients} · mensajes de ~{args.size} bytes"
         + rounds
         + (
             f" · los números entre paréntesis son la proporción frente a {reference_label}"

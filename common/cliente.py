@@ -24,6 +24,7 @@ from tornado.httpclient import HTTPClientError
 from tornado.websocket import WebSocketClientConnection, WebSocketClosedError, websocket_connect
 
 from common.options import SpanishArgumentParser, fail
+from common.spanish import plural
 
 CONNECT_TIMEOUT = 10  # Segundos para el handshake: luego, un error claro.
 CLOSE_TIMEOUT = 5  # Segundos para que el servidor responda a nuestro cierre.
@@ -68,10 +69,6 @@ def outgoing(line: str, json_protocol: bool) -> str:
     if json_protocol:
         return json.dumps({"type": "message", "text": line}, ensure_ascii=False)
     return line
-
-
-def plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
 
 
 def describe(frame: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 from common.fastwrite import Outbox
+from common.spanish import plural
 
 log = logging.getLogger("chat.hub")
 
@@ -104,7 +105,10 @@ class Hub:
         Devuelve False si no cabía: entonces el handler no debe anunciarla.
         """
         if self.max_connections is not None and len(self._names) >= self.max_connections:
-            log.warning("Chat lleno (%d conexiones): rechazo una nueva", len(self._names))
+            log.warning(
+                "Chat lleno (%s): rechazo una nueva",
+                plural(len(self._names), "conexión", "conexiones"),
+            )
             # 1013 = «try again later»: el navegador sabe que puede volver a intentarlo.
             conn.close(1013, "El chat está lleno: inténtalo dentro de un rato")
             return False

@@ -20,14 +20,14 @@ from tornado.log import enable_pretty_logging
 from tornado.netutil import bind_sockets
 from tornado.options import OptionParser
 
-from common import qr
+from common import qr, spanish
 from common.accept import Doorman
 from common.hosts import HostGuard, normalize_hosts
 from common.hub import Hub
 from common.network import server_urls
 from common.options import parse_command_line, program_name
 from common.per_address import AddressLimits, define_address_options, rules_from_options
-from common.responses import security_settings
+from common.responses import SecurityHeaders
 
 log = logging.getLogger("chat")
 
@@ -115,7 +115,10 @@ def app_settings(options: OptionParser) -> dict[str, Any]:
         "websocket_ping_timeout": min(options.ping_timeout, options.ping_interval),
         # Los límites de cada dirección IP, compartidos por todas sus conexiones.
         "address_limits": AddressLimits(rules_from_options(options)),
-        **security_settings(),  # nosniff y CSP también en las páginas de error.
+        # Cada respuesta pasa por dos transformaciones, en este orden: los textos de
+        # Tornado, en español (common/spanish.py), y nosniff y CSP también en las
+        # páginas de error (common/responses.py). Con transforms, Tornado no comprime.
+        "transforms": [spanish.SpanishPages, SecurityHeaders],
     }
 
 
@@ -254,7 +257,9 @@ async def _serve(
     doorman.listen(sockets)
     if app.settings.get("debug"):
         # --debug: vigila los archivos y reinicia el servidor al guardar. Se
-        # arranca aquí, dentro del loop que corre (ver app_settings).
+        # arranca aquí, dentro del loop que corre (ver app_settings). Su aviso de
+        # «archivo guardado, reinicio» sale en español gracias al filtro.
+        spanish.install_log_filters()
         tornado.autoreload.start()
     stop = asyncio.Event()
     _on_shutdown_signal(stop.set)
@@ -263,7 +268,9 @@ async def _serve(
         print(text, flush=True)
     await stop.wait()
 
-    log.info("Apagando el servidor: cerrando %d conexiones", len(hub))
+    log.info(
+        "Apagando el servidor: cerrando %s", spanish.plural(len(hub), "conexión", "conexiones")
+    )
     doorman.stop()
     # 1001 = «going away»: el navegador sabe que el servidor se va, no que falló.
     hub.close_all(1001, "El servidor se está apagando")
@@ -360,7 +367,8 @@ def banner(
         if lan:
             lines.append("En otro equipo, escribe en «Servidor» una dirección de red de arriba.")
     if capacity is not None:
-        lines += ["", f"Admite hasta {capacity} conexiones a la vez (--max-connections)."]
+        admits = spanish.plural(capacity, "conexión", "conexiones")
+        lines += ["", f"Admite hasta {admits} a la vez (--max-connections)."]
     if plain_hub:
         lines.append(PLAIN_HUB_NOTE)
     lines += notes

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from tornado.httpclient import HTTPRequest
+from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import websocket_connect
 
 from common.runner import PLAIN_HUB_NOTE
@@ -245,3 +245,45 @@ async def test_debug_restarts_the_server_when_a_file_is_saved(servers) -> None:
     assert "Stack 1 · WebSocket puro" in "".join(again)
     returncode, stderr = await server.stop()
     assert returncode == 0, stderr
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_debug_says_in_spanish_which_file_changed(servers) -> None:
+    server = await Server.start("stack1_pure", ROOT, "--debug")
+    servers.append(server)
+    watched = ROOT / "common" / "network.py"
+    said = ""
+    for _ in range(20):  # La vigilancia revisa los archivos cada medio segundo.
+        watched.touch()  # Como si el estudiante guardara el archivo.
+        try:
+            said = (await asyncio.wait_for(server.process.stderr.readline(), 0.5)).decode()
+        except asyncio.TimeoutError:
+            continue
+        if "network.py" in said:  # La línea del reinicio (antes pueden salir otras).
+            break
+    assert "network.py ha cambiado: reinicio el servidor" in said
+    assert "modified" not in said
+
+
+@pytest.mark.gen_test(timeout=20)
+async def test_shutting_down_with_one_client_says_one_connection(servers) -> None:
+    server = await Server.start("stack1_pure", ROOT)
+    servers.append(server)
+    client = await websocket_connect(f"ws://127.0.0.1:{server.port}")
+    returncode, stderr = await server.stop()
+    client.close()
+    assert returncode == 0, stderr
+    assert "Apagando el servidor: cerrando 1 conexión\n" in stderr
+
+
+@pytest.mark.gen_test(timeout=20)
+@pytest.mark.parametrize("stack", STACKS)
+async def test_the_running_server_answers_a_wrong_address_in_spanish(servers, stack) -> None:
+    folder, _, _ = STACKS[stack]
+    server = await Server.start(folder, ROOT)
+    servers.append(server)
+    client = AsyncHTTPClient()
+    response = await client.fetch(f"http://127.0.0.1:{server.port}/no-existe", raise_error=False)
+    assert response.code == 404
+    assert "404: No encontrado" in response.body.decode()
+    await server.stop()
