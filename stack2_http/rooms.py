@@ -62,11 +62,8 @@ def room_path(room: str) -> str:
     return "/" if room == DEFAULT_ROOM else f"/sala/{room}"
 
 
-def write_not_found(handler: tornado.web.RequestHandler, status_code: int) -> None:
-    """La página de error en español (404 para una sala con un nombre imposible)."""
-    if status_code != 404:
-        handler.write(f"<!DOCTYPE html><title>Error {status_code}</title><p>Error {status_code}.")
-        return
+def write_not_found(handler: tornado.web.RequestHandler) -> None:
+    """La página 404 en español de una sala con un nombre imposible: dice cómo se llaman."""
     handler.set_header("Content-Type", "text/html; charset=UTF-8")
     handler.write(NOT_FOUND_PAGE)
 

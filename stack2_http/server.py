@@ -96,7 +96,10 @@ class PageHandler(tornado.web.RequestHandler):
         self.render("clientehttp.html", room=room)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        rooms.write_not_found(self, status_code)
+        if status_code == 404:
+            rooms.write_not_found(self)
+        else:  # La página de Tornado, que common/spanish.py pasa al español.
+            super().write_error(status_code, **kwargs)
 
 
 class StaticHandler(SafeStaticFileHandler):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,17 +13,17 @@ from tornado.httpclient import HTTPResponse
 import stack1_pure.server
 import stack2_http.server
 from common.hub import Hub
-from common.runner import app_settings, banner
+from common.runner import app_settings, banner, parse_options
 from common.spanish import WEBSOCKET_REFUSALS, SpanishAutoreload, plural
 from tests.test_hub import FakeConnection
 
 ROOT = Path(__file__).resolve().parent.parent
-# Las opciones de siempre, como las deja parse_options() sin nada en la línea de órdenes.
-OPTIONS = SimpleNamespace(debug=False, max_message_size=16384, ping_interval=20, ping_timeout=20)
 
 
 def build(stack: str, hub: Hub, **options: Any) -> Any:
-    settings = app_settings(SimpleNamespace(**{**vars(OPTIONS), **options}))
+    # Las opciones de siempre, como las deja parse_options() sin nada más en la línea.
+    argv = [f"--{name.replace('_', '-')}={value}" for name, value in options.items()]
+    settings = app_settings(parse_options(default_port=0, argv=argv))
     module = stack1_pure.server if stack == "stack1" else stack2_http.server
     return module.make_app(hub, **settings)
 
