@@ -48,9 +48,15 @@ def tornado_stream(conn: object) -> IOStream | None:
     if protocol.mask_outgoing or getattr(protocol, "_compressor", True) is not None:
         return None
     stream = getattr(protocol, "stream", None)
-    # type() y no isinstance(): SSLIOStream es una subclase y no sirve aquí.
-    if type(stream) is not IOStream or stream.closed():
-        return None  # Cifrada, o ya cerrada: el camino simple sabe qué hacer.
+    if not isinstance(stream, IOStream) or stream.closed():
+        return None  # Ya cerrada: el camino simple sabe qué hacer.
+    # Un stream que escribe a su manera (SSLIOStream, que cifra) necesita su camino; uno
+    # que solo añade algo al cerrarse (el del portero, common/accept.py) sirve igual.
+    if any(
+        getattr(type(stream), name, None) is not getattr(IOStream, name, None)
+        for name in ("write", "write_to_fd", "_handle_write")
+    ):
+        return None
     return stream
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import json
 from collections.abc import Callable, Iterable
@@ -19,18 +18,15 @@ from common.limits import FloodGuard, FloodLimits, Verdict
 from common.log import Log, MemoryLog, Replay
 from common.per_address import address_messages, define_address_message_options
 from common.presence import Presence
-from common.redis_link import DEGRADED_TEXT, RedisLink, RedisUnavailable
+from common.redis_link import DEGRADED_TEXT, RedisUnavailable
 from common.responses import SafeStaticFileHandler
 from common.runner import app_settings, hub_settings, parse_options, run
-from common.sqlite_log import SqliteLog, UnusableDatabase
 from common.tornado_internals import localized_protocol
 from stack2_http import protocol, rooms
 from stack2_http.join import QRHandler
+from stack2_http.storage import history_note, open_log, open_shared
 
 HERE = Path(__file__).resolve().parent
-# El historial se guarda aquí si no se elige otro archivo con --db. La carpeta
-# datos/ está en .gitignore: cada equipo tiene su propia conversación.
-DEFAULT_DB = HERE.parent / "datos" / "chat.sqlite3"
 # La sala de / y de /ws (las demás se nombran en la dirección: stack2_http/rooms.py).
 ROOM = rooms.DEFAULT_ROOM
 
@@ -448,42 +444,6 @@ def define_stack2_options(options: OptionParser) -> None:
     )
     options.define("certfile", default="", help="certificado TLS (PEM): sirve https:// y wss://")
     options.define("keyfile", default="", help="clave privada TLS (PEM) del certificado")
-
-
-def open_log(db: str, history: int) -> Log:
-    """El log que piden --db y --history; si no se puede usar, una línea de error y fuera."""
-    if history < 1:
-        raise SystemExit("Error: --history debe ser 1 o más (los mensajes que se guardan).")
-    if db == ":memory:":
-        return MemoryLog(history)
-    try:
-        return SqliteLog(db or DEFAULT_DB, history)
-    except UnusableDatabase as problem:
-        raise SystemExit(str(problem)) from None
-
-
-def history_note(log: Log) -> str:
-    """La línea del banner que dice dónde vive el historial."""
-    where = "solo en memoria: se pierde al parar" if isinstance(log, MemoryLog) else log.path
-    if isinstance(log, SqliteLog):
-        with contextlib.suppress(ValueError):  # Más corto si está dentro de esta carpeta.
-            where = str(Path(log.path).resolve().relative_to(Path.cwd()))
-    return f"Historial: {where} (los últimos {log.history_size} de cada sala; --db, --history)."
-
-
-def open_shared(url: str, history: int) -> tuple[Log, Presence]:
-    """El log y la presencia en Redis (--redis): aún sin conectar, eso pasa en el loop."""
-    from common.redis_log import RedisLog
-    from common.redis_presence import RedisPresence
-
-    if not url.startswith(("redis://", "rediss://", "unix://")):
-        raise SystemExit(
-            f"Error: --redis debe ser una dirección redis://EQUIPO:PUERTO/BD, no «{url}»."
-        )
-    if history < 1:
-        raise SystemExit("Error: --history debe ser 1 o más (los mensajes que se guardan).")
-    link = RedisLink(url)
-    return RedisLog(link, history, [ROOM]), RedisPresence(link, [ROOM])
 
 
 def main(

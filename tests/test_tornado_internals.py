@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import socket
+import ssl
 
 import pytest
 from tornado.iostream import IOStream
@@ -115,5 +116,40 @@ def test_protocol_subclasses_keep_the_fast_path_only_if_they_write_frames_as_tor
     handler = Handler()
     try:
         assert (tornado_stream(handler) is not None) == fast
+    finally:
+        handler.ws_connection.stream.close()
+
+
+class _Doorman:
+    """Lo único que un stream del portero necesita de él: que le avisen al cerrarse."""
+
+    def release(self, ip: str) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("kind", "fast"), [("portero", True), ("tls", False)])
+def test_the_doormans_streams_keep_the_fast_path_and_tls_ones_do_not(kind, fast) -> None:
+    # Un server.py de verdad acepta con el portero (common/accept.py), que crea sus
+    # propios IOStream: si el camino rápido los rechazara, ningún cliente lo usaría.
+    from common.accept import _CountedSSLStream, _CountedStream
+
+    class Handler(WebSocketHandler):
+        def __init__(self) -> None:
+            if kind == "portero":
+                stream = _CountedStream(socket.socket(), _Doorman(), "127.0.0.1")
+            else:
+                context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+                raw = context.wrap_socket(
+                    socket.socket(), server_side=True, do_handshake_on_connect=False
+                )
+                stream = _CountedSSLStream(raw, _Doorman(), "127.0.0.1")
+            self.ws_connection = WebSocketProtocol13(self, False, _WebSocketParams())
+            self.ws_connection.stream = stream
+
+    handler = Handler()
+    try:
+        assert (tornado_stream(handler) is not None) == fast, (
+            "El camino rápido debe aceptar los streams del portero y rechazar los cifrados"
+        )
     finally:
         handler.ws_connection.stream.close()
