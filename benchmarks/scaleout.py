@@ -54,6 +54,11 @@ async def start_server(*args: str) -> tuple[asyncio.subprocess.Process, int]:
         "--address=127.0.0.1",
         "--rate=1000",
         "--burst=1000",
+        # Los receptores llegan todos desde 127.0.0.1: sin límites por dirección.
+        "--max-per-address=0",
+        "--connect-rate=0",
+        "--address-rate=0",
+        "--no-qr",
         *args,
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,

@@ -29,13 +29,16 @@ REFERENCE = "websockets"
 
 # Los Tornado arrancan sin pings (medimos el broadcast, no el keepalive), sin límite
 # de frecuencia (el emisor envía miles por segundo a propósito) y con sitio para todos:
-# los bots llegan todos desde 127.0.0.1, así que sin límites por dirección tampoco.
+# los bots llegan todos desde 127.0.0.1, así que sin límites por dirección tampoco. Y con
+# plazo para el handshake: al conectar 10 000 a la vez, los últimos esperan en la cola
+# mientras el servidor avisa a los primeros de cada entrada.
 TORNADO_OPTIONS = [
     "--port=0",
     "--address=127.0.0.1",
     "--ping-interval=0",
     "--max-per-address=0",
     "--connect-rate=0",
+    "--handshake-timeout=120",
 ]
 STACK2_OPTIONS = ["--rate=1000000000", "--burst=1000000000", "--address-rate=0", "--db=:memory:"]
 
