@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from typing import Any
 
 from tornado.websocket import WebSocketClientConnection
 
@@ -30,6 +31,26 @@ async def receive_event(conn: WebSocketClientConnection, type_: str | None = Non
     if type_ is not None:
         assert event["type"] == type_, f"Se esperaba un evento {type_!r} y llegó {event}"
     return event
+
+
+async def next_of(
+    conn: WebSocketClientConnection, type_: str, skip: tuple[str, ...] = ("join", "leave")
+) -> dict:
+    """El siguiente evento de un tipo, saltando los de ``skip`` (los avisos de entrada y
+    salida, por defecto); cualquier otro evento antes que él hace fallar la prueba."""
+    while True:
+        event = await receive_event(conn)
+        if event["type"] == type_:
+            return event
+        assert event["type"] in skip, f"Se esperaba {type_!r} y llegó {event}"
+
+
+async def enter(
+    connect: Any, base: str, path: str = "/ws"
+) -> tuple[WebSocketClientConnection, dict]:
+    """Conecta un cliente del Stack 2 a ``base + path`` y devuelve también su «welcome»."""
+    conn = await connect(base + path)
+    return conn, await receive_event(conn, "welcome")
 
 
 async def wait_closed(conn: WebSocketClientConnection) -> tuple[int | None, str | None]:

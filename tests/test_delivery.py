@@ -22,7 +22,7 @@ from common.limits import FloodLimits
 from common.log import Log, MemoryLog
 from common.sqlite_log import SqliteLog
 from stack2_http.server import make_app
-from tests.helpers import receive_event, wait_closed
+from tests.helpers import enter, next_of, receive_event, wait_closed
 from tests.rawws import OPCODE_CLOSE, OPCODE_TEXT, RawClient, encode_frame
 
 
@@ -52,25 +52,15 @@ def ws_url(ws_base: str, chat_log: Log) -> str:
     return f"{ws_base}/ws"
 
 
+async def joined(connect, url: str) -> tuple[WebSocketClientConnection, dict]:
+    return await enter(connect, url, "")  # url ya lleva /ws y, a veces, ?since=&epoch=.
+
+
 def chat(text: str, cid: str | None = None, **extra: object) -> str:
     event: dict[str, object] = {"type": "message", "text": text, **extra}
     if cid is not None:
         event["cid"] = cid
     return json.dumps(event)
-
-
-async def joined(connect, url: str) -> tuple[WebSocketClientConnection, dict]:
-    conn = await connect(url)
-    return conn, await receive_event(conn, "welcome")
-
-
-async def next_of(conn: WebSocketClientConnection, type_: str) -> dict:
-    """El siguiente evento de un tipo, saltando los avisos de entrada y salida."""
-    while True:
-        event = await receive_event(conn)
-        if event["type"] == type_:
-            return event
-        assert event["type"] in ("join", "leave"), f"Se esperaba {type_!r} y llegó {event}"
 
 
 async def say(conn: WebSocketClientConnection, texts: list[str]) -> list[dict]:

@@ -15,7 +15,8 @@ import pytest
 from common.hub import Hub
 from common.limits import FloodLimits
 from stack2_http.server import make_app
-from tests.helpers import receive_event, wait_closed
+from tests import helpers
+from tests.helpers import enter, receive_event, wait_closed
 
 
 @pytest.fixture
@@ -27,18 +28,9 @@ def send(type_: str, **fields: object) -> str:
     return json.dumps({"type": type_, **fields})
 
 
-async def enter(connect, ws_base: str, path: str = "/ws"):
-    conn = await connect(ws_base + path)
-    return conn, await receive_event(conn, "welcome")
-
-
 async def next_of(conn, type_: str) -> dict:
-    """El siguiente evento de un tipo, saltando entradas, salidas y apodos de otros."""
-    while True:
-        event = await receive_event(conn)
-        if event["type"] == type_:
-            return event
-        assert event["type"] in ("join", "leave", "nick"), f"Esperaba {type_!r}, llegó {event}"
+    """Como helpers.next_of, saltando también los cambios de apodo de otros."""
+    return await helpers.next_of(conn, type_, skip=("join", "leave", "nick"))
 
 
 async def nothing_else_before(conn, sender, text: str) -> None:

@@ -15,7 +15,7 @@ from tornado.httpclient import HTTPClientError
 from common.hub import Hub
 from common.limits import FloodLimits
 from stack2_http.server import make_app
-from tests.helpers import receive_event, wait_closed
+from tests.helpers import enter, next_of, receive_event, wait_closed
 
 
 @pytest.fixture
@@ -28,21 +28,6 @@ def chat(text: str, cid: str | None = None) -> str:
     if cid is not None:
         event["cid"] = cid
     return json.dumps(event)
-
-
-async def enter(connect, ws_base: str, path: str = "/ws"):
-    """Conecta a ``path`` y devuelve el cliente y su «welcome»."""
-    conn = await connect(ws_base + path)
-    return conn, await receive_event(conn, "welcome")
-
-
-async def next_of(conn, type_: str) -> dict:
-    """El siguiente evento de un tipo, saltando entradas y salidas."""
-    while True:
-        event = await receive_event(conn)
-        if event["type"] == type_:
-            return event
-        assert event["type"] in ("join", "leave"), f"Se esperaba {type_!r} y llegó {event}"
 
 
 # --- Cada sala, su conversación -------------------------------------------------------------
