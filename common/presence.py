@@ -14,8 +14,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-# Quién entró o salió en *otro* proceso: listener("join" o "leave", sala, quién, cuántos).
-PresenceListener = Callable[[str, str, str, int], None]
+
+class Change(NamedTuple):
+    """Algo que cambió en la sala y que este proceso no ha visto pasar (con --redis).
+
+    ``kind`` es ``"join"``, ``"leave"`` o ``"nick"`` cuando ocurrió en *otro* proceso,
+    y ``"refused"`` cuando Redis negó a alguien de aquí el apodo ``asked`` porque otro
+    proceso lo dio antes: entonces ``nick`` es el que tiene de verdad (o None).
+    """
+
+    kind: str
+    room: str
+    who: str
+    nick: str | None = None
+    count: int = 0  # Cuántos hay en la sala ahora (en join y leave).
+    asked: str | None = None  # El apodo que se pidió (en refused).
+
+
+PresenceListener = Callable[[Change], None]
 
 
 class Person(NamedTuple):
@@ -36,8 +52,12 @@ class Presence:
         self._listeners: list[PresenceListener] = []
 
     def subscribe(self, listener: PresenceListener) -> None:
-        """Avisos de entradas y salidas en otros procesos (con un solo proceso, ninguno)."""
+        """Avisos de lo que pasa en otros procesos (con un solo proceso, ninguno)."""
         self._listeners.append(listener)
+
+    def _notify(self, change: Change) -> None:
+        for listener in self._listeners:
+            listener(change)
 
     async def start(self) -> None:
         """Lo que haya que preparar dentro del event loop (aquí, nada)."""
@@ -58,8 +78,8 @@ class Presence:
         """Anota que ``who`` salió de ``room`` y libera su apodo; devuelve cuántos quedan."""
         people = self._rooms.get(room, {})
         nick = people.pop(who, None)
-        if nick is not None:
-            self._nicks[room].pop(nick.casefold(), None)
+        if nick is not None and self._nicks[room].get(nick.casefold()) == who:
+            del self._nicks[room][nick.casefold()]
         if not people:
             self._rooms.pop(room, None)  # Una sala vacía no ocupa memoria.
             self._nicks.pop(room, None)
@@ -70,20 +90,35 @@ class Presence:
         people = self._rooms.get(room)
         if people is None or who not in people:
             return False
-        taken = self._nicks.setdefault(room, {})
-        owner = taken.get(nick.casefold())
+        owner = self._nicks.get(room, {}).get(nick.casefold())
         if owner is not None and owner != who:
             return False
-        old = people[who]
-        if old is not None:
-            taken.pop(old.casefold(), None)  # El apodo de antes queda libre.
-        people[who] = nick
-        taken[nick.casefold()] = who
+        self._put_nick(room, who, nick)
         return True
+
+    def _put_nick(self, room: str, who: str, nick: str | None) -> None:
+        """Apunta el apodo de ``who`` sin preguntar (``None``: sin apodo).
+
+        ``set_nick()`` pregunta antes; con --redis, RedisPresence lo usa también para
+        apuntar lo que decidió Redis, que tiene la última palabra.
+        """
+        people, taken = self._rooms.get(room), self._nicks.setdefault(room, {})
+        if people is None or who not in people:
+            return
+        old = people[who]
+        if old is not None and taken.get(old.casefold()) == who:
+            del taken[old.casefold()]  # El apodo de antes queda libre.
+        people[who] = nick
+        if nick is not None:
+            taken[nick.casefold()] = who
 
     def nick_of(self, room: str, who: str) -> str | None:
         """El apodo de ``who`` en ``room`` (None si no eligió ninguno)."""
         return self._rooms.get(room, {}).get(who)
+
+    def is_in(self, room: str, who: str) -> bool:
+        """¿Está ``who`` en ``room``? (Con --redis, en cualquier proceso.)"""
+        return who in self._rooms.get(room, ())
 
     def online(self, room: str) -> list[str]:
         """Quién está en ``room`` (identidades), por orden de llegada."""

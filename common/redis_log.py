@@ -97,7 +97,7 @@ class RedisLog(Log):
         super().__init__(history_size, epoch="-")  # El de verdad se lee en start().
         self.link = link
         self.rooms = list(rooms) or ["general"]
-        self._writer = secrets.token_hex(4)  # Este proceso, en las entradas que añade.
+        self._writer = ""  # Este proceso, en las entradas que añade: se elige en start().
         self._tokens = itertools.count()
         # Mensajes enviados desde aquí que esperan su número: token → (pendiente, done).
         self._inflight: dict[str, tuple[Pending, Done]] = {}
@@ -121,6 +121,8 @@ class RedisLog(Log):
     async def start(self) -> None:
         """Conecta, lee el epoch y lo reciente de cada sala, y empieza a escuchar."""
         await self.link.connect()
+        # Después de fork() (--processes), no antes: cada hijo, su propio nombre.
+        self._writer = secrets.token_hex(4)
         self._append = self.link.redis.register_script(APPEND)
         # XREAD espera a propósito: necesita su propio cliente con un plazo mayor.
         self._reader = self.link.client(READ_BLOCK_MS / 1000 + COMMAND_TIMEOUT)

@@ -1,13 +1,24 @@
-"""La presencia en Redis: quién está conectado, sumando todos los procesos.
+"""La presencia en Redis: quién está conectado y con qué apodo, sumando todos los procesos.
 
 Cada proceso sabe a quién atiende él. La lista completa es la unión de todos, y
 vive en Redis; cada proceso guarda una copia en memoria (la de ``Presence``) para
 contestar al momento y la mantiene al día leyendo un stream de eventos:
 
 * ``chat:online:SALA``: quién está, ordenado por la hora de llegada (un *sorted set*).
+* ``chat:nicks:SALA`` y ``chat:nickof:SALA``: de quién es cada apodo, y el de cada uno.
 * ``chat:members:PROCESO``: a quién atiende cada proceso («sala\\nquién»).
 * ``chat:procs``: el último latido de cada proceso (su hora, en milisegundos).
-* ``chat:presence``: los eventos ``join``/``leave``, que leen todos los procesos.
+* ``chat:presence``: los eventos ``join``/``leave``/``nick``, que leen todos los procesos.
+
+**Se envía el estado, no la orden.** Cuando alguien entra, sale o cambia de apodo,
+este proceso anota «a esta persona hay que ponerla al día» y una sola tarea le
+cuenta a Redis, en orden y de un tirón, cómo está *ahora* cada persona anotada
+(``SYNC``). Así dos órdenes no pueden llegar cambiadas de orden (entrar y salir
+enseguida), y quien entra con ``?nick=`` llega a los demás procesos con su apodo.
+
+**Los apodos los decide Redis.** La copia de aquí contesta al momento si un apodo
+está libre; si dos procesos dan el mismo en el mismo milisegundo, el script de
+Redis se lo deja al primero y al otro se le devuelve el que tenía (``refused``).
 
 **El latido.** Cada ``HEARTBEAT`` segundos, cada proceso dice «sigo vivo». Un
 proceso que muere de golpe (``kill -9``, un apagón) ya no late: pasados
@@ -19,13 +30,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from redis.exceptions import RedisError
 
-from common.presence import Presence, PresenceListener
+from common.presence import Change, Presence, PresenceListener
 from common.redis_link import COMMAND_TIMEOUT, RedisLink
 
 log = logging.getLogger("chat.presence")
@@ -35,31 +47,72 @@ DEAD_AFTER = 8.0  # Sin latir tanto tiempo, un proceso se da por muerto (y 8 + 2
 EVENTS_KEY = "chat:presence"
 PROCS_KEY = "chat:procs"
 READ_BLOCK_MS = 1000
+SYNC_BATCH = 500  # Personas por script: mil entradas de golpe son dos viajes a Redis.
 
 # Funciones Lua comunes a los scripts. «now» es la hora de Redis: todas las
-# máquinas usan el mismo reloj para decidir quién está muerto.
+# máquinas usan el mismo reloj para decidir quién está muerto. Un apodo se guarda
+# dos veces: chat:nicks:SALA (en minúsculas → quién, para ver si está libre) y
+# chat:nickof:SALA (quién → «minúsculas\\napodo», para liberarlo al salir).
 _LUA_COMMON = """
 local function now()
   local t = redis.call('TIME')
   return t[1] * 1000 + math.floor(t[2] / 1000)
 end
-local function event(op, room, who, proc)
-  local count = redis.call('ZCARD', 'chat:online:' .. room)
-  redis.call('XADD', 'chat:presence', 'MAXLEN', '~', 10000, '*',
-             'op', op, 'room', room, 'who', who, 'count', count, 'proc', proc)
-  return count
+local function nick_of(room, who)
+  local value = redis.call('HGET', 'chat:nickof:' .. room, who)
+  if not value then return nil, nil end
+  local at = string.find(value, '\\n', 1, true)
+  return string.sub(value, 1, at - 1), string.sub(value, at + 1)
 end
-local function join(room, who, proc)
-  redis.call('SADD', 'chat:members:' .. proc, room .. '\\n' .. who)
-  if redis.call('ZADD', 'chat:online:' .. room, 'NX', now(), who) == 1 then
-    event('join', room, who, proc)
+local function drop_nick(room, who)
+  local key = nick_of(room, who)
+  if key then
+    redis.call('HDEL', 'chat:nickof:' .. room, who)
+    if redis.call('HGET', 'chat:nicks:' .. room, key) == who then
+      redis.call('HDEL', 'chat:nicks:' .. room, key)
+    end
   end
+end
+local function claim(room, who, key, nick)
+  if key == '' then
+    drop_nick(room, who)
+    return true
+  end
+  local owner = redis.call('HGET', 'chat:nicks:' .. room, key)
+  if owner and owner ~= who and redis.call('ZSCORE', 'chat:online:' .. room, owner) then
+    return false
+  end
+  drop_nick(room, who)
+  redis.call('HSET', 'chat:nicks:' .. room, key, who)
+  redis.call('HSET', 'chat:nickof:' .. room, who, key .. '\\n' .. nick)
+  return true
+end
+local function event(op, room, who, proc, nick)
+  local count = redis.call('ZCARD', 'chat:online:' .. room)
+  redis.call('XADD', 'chat:presence', 'MAXLEN', '~', 10000, '*', 'op', op, 'room', room,
+             'who', who, 'count', count, 'proc', proc, 'nick', nick or '')
 end
 local function leave(room, who, proc)
   redis.call('SREM', 'chat:members:' .. proc, room .. '\\n' .. who)
   if redis.call('ZREM', 'chat:online:' .. room, who) == 1 then
-    event('leave', room, who, proc)
+    local _, nick = nick_of(room, who)
+    drop_nick(room, who)
+    event('leave', room, who, proc, nick)
   end
+end
+-- Deja a «who» en la sala con el apodo pedido, si está libre. Devuelve si lo consiguió
+-- y el apodo que tiene ahora.
+local function present(room, who, proc, key, nick)
+  local _, before = nick_of(room, who)
+  local granted = claim(room, who, key, nick)
+  local _, current = nick_of(room, who)
+  redis.call('SADD', 'chat:members:' .. proc, room .. '\\n' .. who)
+  if redis.call('ZADD', 'chat:online:' .. room, 'NX', now(), who) == 1 then
+    event('join', room, who, proc, current)
+  elseif before ~= current then
+    event('nick', room, who, proc, current)
+  end
+  return granted, current
 end
 local function split(member)
   local at = string.find(member, '\\n', 1, true)
@@ -75,9 +128,42 @@ local function reap(proc)
 end
 """
 
-# ARGV: sala, quién, proceso.
-JOIN = _LUA_COMMON + "join(ARGV[1], ARGV[2], ARGV[3])"
-LEAVE = _LUA_COMMON + "leave(ARGV[1], ARGV[2], ARGV[3])"
+# ARGV: proceso, «todos» ('1': quien no esté en la lista ya no está aquí; tras una
+# caída de Redis) y, por cada persona, cinco valores: sala, quién, '1' si está ('0' si
+# se fue), apodo en minúsculas y apodo ('' y '' sin apodo). Devuelve los apodos
+# negados, de cuatro en cuatro: sala, quién, el pedido y el que tiene ('' si ninguno).
+SYNC = (
+    _LUA_COMMON
+    + """
+local proc = ARGV[1]
+if ARGV[2] == '1' then
+  local listed = {}
+  for i = 3, #ARGV, 5 do listed[ARGV[i] .. '\\n' .. ARGV[i + 1]] = true end
+  for _, member in ipairs(redis.call('SMEMBERS', 'chat:members:' .. proc)) do
+    if not listed[member] then
+      local room, who = split(member)
+      leave(room, who, proc)
+    end
+  end
+  redis.call('ZADD', 'chat:procs', now(), proc)
+end
+local refused = {}
+for i = 3, #ARGV, 5 do
+  local room, who = ARGV[i], ARGV[i + 1]
+  if ARGV[i + 2] == '1' then
+    local granted, current = present(room, who, proc, ARGV[i + 3], ARGV[i + 4])
+    if not granted then
+      for _, value in ipairs({room, who, ARGV[i + 4], current or ''}) do
+        table.insert(refused, value)
+      end
+    end
+  else
+    leave(room, who, proc)
+  end
+end
+return refused
+"""
+)
 # ARGV: proceso, milisegundos sin latir para darlo por muerto. Devuelve los muertos.
 HEARTBEAT_SCRIPT = (
     _LUA_COMMON
@@ -89,33 +175,12 @@ for _, proc in ipairs(dead) do reap(proc) end
 return dead
 """
 )
-# ARGV: proceso, y la lista «sala\\nquién» que atiende de verdad. Tras una caída de
-# Redis, deja en Redis justo eso: quien se fue mientras tanto sale, quien entró, entra.
-RESYNC = (
-    _LUA_COMMON
-    + """
-local proc = ARGV[1]
-local wanted = {}
-for i = 2, #ARGV do wanted[ARGV[i]] = true end
-for _, member in ipairs(redis.call('SMEMBERS', 'chat:members:' .. proc)) do
-  if not wanted[member] then
-    local room, who = split(member)
-    leave(room, who, proc)
-  end
-end
-for i = 2, #ARGV do
-  local room, who = split(ARGV[i])
-  join(room, who, proc)
-end
-redis.call('ZADD', 'chat:procs', now(), proc)
-"""
-)
 # ARGV: proceso. Al apagarse bien: su gente sale de la lista ya, sin esperar al latido.
 GOODBYE = _LUA_COMMON + "reap(ARGV[1])"
 
 
 class RedisPresence(Presence):
-    """Quién está en cada sala, entre todos los procesos que comparten un Redis."""
+    """Quién está en cada sala y con qué apodo, entre todos los procesos de un Redis."""
 
     def __init__(
         self,
@@ -128,8 +193,12 @@ class RedisPresence(Presence):
         self.link = link
         self.rooms = list(rooms) or ["general"]
         self.heartbeat, self.dead_after = heartbeat, dead_after
-        self.proc = secrets.token_hex(6)  # El nombre de este proceso en Redis.
-        self._local: dict[tuple[str, str], None] = {}  # A quién atiende este proceso.
+        self.proc = ""  # El nombre de este proceso en Redis: se elige en start().
+        # A quién atiende este proceso, con el apodo que quiere: lo que Redis debe saber.
+        self._local: dict[tuple[str, str], str | None] = {}
+        # A quién hay que poner al día en Redis, por orden (un dict sin valores).
+        self._dirty: dict[tuple[str, str], None] = {}
+        self._wake: asyncio.Event | None = None  # Se crea dentro del loop (Python 3.9).
         self._last_event = "0-0"
         self._tasks: list[asyncio.Task] = []
         link.on_restore(self._restore)
@@ -138,28 +207,46 @@ class RedisPresence(Presence):
 
     def join(self, room: str, who: str) -> int:
         self._local[(room, who)] = None
-        self._send(self._join, room, who)
+        self._mark(room, who)
         return super().join(room, who)
 
     def leave(self, room: str, who: str) -> int:
         self._local.pop((room, who), None)
-        self._send(self._leave, room, who)
+        self._mark(room, who)
         return super().leave(room, who)
+
+    def set_nick(self, room: str, who: str, nick: str) -> bool:
+        # La copia conoce los apodos de todos los procesos: un apodo ocupado se niega
+        # ya. Si está libre, Redis lo confirma (o lo niega, si otro proceso se adelantó).
+        if not super().set_nick(room, who, nick):
+            return False
+        self._local[(room, who)] = nick
+        self._mark(room, who)
+        return True
+
+    def _mark(self, room: str, who: str) -> None:
+        self._dirty[(room, who)] = None
+        if self._wake is not None:
+            self._wake.set()
 
     # --- Arranque, latido y apagado ----------------------------------------------
 
     async def start(self) -> None:
         await self.link.connect()
+        # Después de fork() (--processes), no antes: si los hijos heredaran el nombre
+        # del padre, cada uno tomaría por suyos los avisos del otro.
+        self.proc = secrets.token_hex(6)
         self._reader = self.link.client(READ_BLOCK_MS / 1000 + COMMAND_TIMEOUT)
         scripts = self.link.redis.register_script
-        self._join, self._leave = scripts(JOIN), scripts(LEAVE)
-        self._beat, self._resync = scripts(HEARTBEAT_SCRIPT), scripts(RESYNC)
+        self._sync, self._beat = scripts(SYNC), scripts(HEARTBEAT_SCRIPT)
         self._goodbye = scripts(GOODBYE)
-        await self._resync(args=[self.proc])
+        self._wake = asyncio.Event()
+        await self._sync(args=[self.proc, "1"])  # Un proceso nuevo aún no atiende a nadie.
         await self._reload()
         self._tasks = [
             asyncio.ensure_future(self._read_forever()),
             asyncio.ensure_future(self._beat_forever()),
+            asyncio.ensure_future(self._write_forever()),
         ]
 
     async def watch(self, room: str) -> None:
@@ -167,8 +254,13 @@ class RedisPresence(Presence):
         if room in self.rooms or not self.link.available:
             return
         self.rooms.append(room)
-        for who in await self.link.redis.zrange(f"chat:online:{room}", 0, -1):
-            super().join(room, who)  # Ya estaban: nadie de aquí necesita el aviso.
+        async with self.link.redis.pipeline(transaction=True) as pipe:
+            pipe.zrange(f"chat:online:{room}", 0, -1)
+            pipe.hgetall(f"chat:nickof:{room}")
+            people, nicks = await pipe.execute()
+        for who in people:  # Ya estaban: nadie de aquí necesita el aviso.
+            super().join(room, who)
+            self._put_nick(room, who, _nick(nicks.get(who)))
 
     async def close(self) -> None:  # type: ignore[override]
         for task in self._tasks:
@@ -179,17 +271,49 @@ class RedisPresence(Presence):
                 await self._goodbye(args=[self.proc])
         await self._reader.aclose()
 
-    def _send(self, script: Callable, room: str, who: str) -> None:
-        if not self.link.available:
-            return  # Al volver Redis, _restore() deja la lista como debe estar.
-
-        async def send() -> None:
+    async def _write_forever(self) -> None:
+        """La única tarea que escribe la presencia en Redis: así nada llega desordenado."""
+        assert self._wake is not None
+        while True:
+            if not self._dirty:
+                await self._wake.wait()
+                self._wake.clear()
+                continue
+            if not self.link.available:
+                # Al volver, _restore() cuenta a Redis el estado entero de este proceso.
+                await self.link.wait_available()
+                continue
+            batch = list(itertools.islice(self._dirty, SYNC_BATCH))
+            for key in batch:
+                del self._dirty[key]
             try:
-                await script(args=[room, who, self.proc])
+                refused = await self._sync(args=[self.proc, "0", *self._states(batch)])
             except (RedisError, OSError) as error:
                 self.link.lost(error)
+                continue
+            self._refused(refused)
 
-        self.link.spawn(send())
+    def _states(self, people: Iterable[tuple[str, str]]) -> list[str]:
+        """Los cinco valores de SYNC por persona: cómo está ahora en este proceso."""
+        args: list[str] = []
+        for room, who in people:
+            if (room, who) in self._local:
+                nick = self._local[(room, who)] or ""
+                args += [room, who, "1", nick.casefold(), nick]
+            else:
+                args += [room, who, "0", "", ""]
+        return args
+
+    def _refused(self, refused: list[str]) -> None:
+        """Apodos que Redis no dio porque otro proceso se adelantó: vuelve el de antes."""
+        for at in range(0, len(refused), 4):
+            room, who, asked, current = refused[at : at + 4]
+            if self._local.get((room, who)) != asked:
+                continue  # Ya pidió otro, o se fue: eso está en camino.
+            nick = current or None
+            self._local[(room, who)] = nick
+            self._put_nick(room, who, nick)
+            self._notify(Change("refused", room, who, nick, asked=asked))
 
     async def _beat_forever(self) -> None:
         while True:
@@ -206,8 +330,8 @@ class RedisPresence(Presence):
 
     async def _restore(self) -> None:
         """Redis volvió: lo que dice de este proceso pasa a ser verdad otra vez."""
-        members = [f"{room}\n{who}" for room, who in self._local]
-        await self._resync(args=[self.proc, *members])
+        self._dirty.clear()  # Va todo en este SYNC.
+        self._refused(await self._sync(args=[self.proc, "1", *self._states(list(self._local))]))
         await self._reload()
 
     # --- La copia en memoria ---------------------------------------------------------
@@ -218,16 +342,23 @@ class RedisPresence(Presence):
             pipe.xrevrange(EVENTS_KEY, count=1)
             for room in self.rooms:
                 pipe.zrange(f"chat:online:{room}", 0, -1)
-            last, *lists = await pipe.execute()
+                pipe.hgetall(f"chat:nickof:{room}")
+            last, *answers = await pipe.execute()
         self._last_event = last[0][0] if last else "0-0"
-        for room, people in zip(self.rooms, lists):
-            before = self.online(room)
-            gone = [who for who in before if who not in set(people)]
-            for who in gone:
-                self._notify("leave", room, who, super().leave(room, who))
+        for room, people, nicks in zip(self.rooms, answers[::2], answers[1::2]):
+            here = set(people)
+            for who in [who for who in self.online(room) if who not in here]:
+                nick = self.nick_of(room, who)
+                self._notify(Change("leave", room, who, nick, super().leave(room, who)))
             for who in people:
-                if who not in self._rooms.get(room, {}):
-                    self._notify("join", room, who, super().join(room, who))
+                nick = _nick(nicks.get(who))
+                if not self.is_in(room, who):
+                    count = super().join(room, who)
+                    self._put_nick(room, who, nick)
+                    self._notify(Change("join", room, who, nick, count))
+                elif self.nick_of(room, who) != nick:
+                    self._put_nick(room, who, nick)
+                    self._notify(Change("nick", room, who, nick))
 
     async def _read_forever(self) -> None:
         while True:
@@ -246,17 +377,22 @@ class RedisPresence(Presence):
         if fields["proc"] == self.proc:
             return  # Un evento nuestro: ya está en la copia y ya se avisó.
         room, who, op = fields["room"], fields["who"], fields["op"]
-        people = self._rooms.get(room, {})
-        if op == "join" and who not in people:
+        nick, count = fields.get("nick") or None, int(fields["count"])
+        if op == "join" and not self.is_in(room, who):
             super().join(room, who)
-            self._notify("join", room, who, int(fields["count"]))
-        elif op == "leave" and who in people:
+            self._put_nick(room, who, nick)
+            self._notify(Change("join", room, who, nick, count))
+        elif op == "leave" and self.is_in(room, who):
             super().leave(room, who)
-            self._notify("leave", room, who, int(fields["count"]))
+            self._notify(Change("leave", room, who, nick, count))
+        elif op == "nick" and self.is_in(room, who):
+            self._put_nick(room, who, nick)
+            self._notify(Change("nick", room, who, nick))
 
-    def _notify(self, kind: str, room: str, who: str, count: int) -> None:
-        for listener in self._listeners:
-            listener(kind, room, who, count)
+
+def _nick(stored: str | None) -> str | None:
+    """El apodo de un valor de chat:nickof («minúsculas\\napodo»), o None."""
+    return stored.split("\n", 1)[1] if stored else None
 
 
 __all__ = ["PresenceListener", "RedisPresence"]

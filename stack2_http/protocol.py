@@ -22,7 +22,8 @@ El servidor envía:
     ack      {"cid", "seq"}          a quien lo envió, cuando su mensaje ya está guardado
     join     {"who", "nick", "count"}        a los demás de la sala
     leave    {"who", "nick", "count"}
-    nick     {"who", "nick"}                 a toda la sala, también a quien lo cambió
+    nick     {"who", "nick"}                 a toda la sala, también a quien lo cambió;
+             nick: null si vuelve a no tener apodo (con --redis, lección 12)
     typing   {"who", "nick"}                 a los demás de la sala; no se guarda
     private  {"from", "nick", "to", "text", "time"}   solo a quien lo recibe y a quien lo envió
     error    {"code", "text", "cid"?}     text: explicación en español
@@ -268,6 +269,14 @@ def unavailable(cid: str | None = None) -> ProtocolError:
     )
 
 
+def private_unavailable() -> ProtocolError:
+    # Un privado no se guarda ni se reintenta: quien lo escribió debe saber que no llegó.
+    return ProtocolError(
+        "unavailable",
+        "No se pudo entregar el privado: se perdió la conexión con Redis. Inténtalo en un momento.",
+    )
+
+
 def _encodable(text: str) -> bool:
     """False si el texto trae sustitutos sueltos («\\ud800»), que no existen en UTF-8."""
     try:
@@ -338,7 +347,7 @@ def leave(who: str, count: int, nick: str | None = None) -> str:
     return _encode("leave", who=who, nick=nick, count=count)
 
 
-def nick(who: str, name: str) -> str:
+def nick(who: str, name: str | None) -> str:
     return _encode("nick", who=who, nick=name)
 
 

@@ -19,11 +19,13 @@ from common.log import Log, MemoryLog, Replay
 from common.per_address import address_messages, define_address_message_options
 from common.presence import Presence
 from common.redis_link import DEGRADED_TEXT, RedisUnavailable
+from common.relay import Relay
 from common.responses import SafeStaticFileHandler
 from common.runner import app_settings, hub_settings, parse_options, run
 from common.tornado_internals import localized_protocol
 from stack2_http import protocol, rooms
 from stack2_http.join import QRHandler
+from stack2_http.other_processes import connect_shared_events
 from stack2_http.storage import history_note, open_log, open_shared
 
 HERE = Path(__file__).resolve().parent
@@ -129,6 +131,7 @@ class Chat(NamedTuple):
     log: Log  # Qué número lleva cada mensaje y qué se dijo antes.
     presence: Presence  # Quién está en cada sala.
     flood: FloodLimits  # Cuántos mensajes por segundo admite cada conexión.
+    relay: Relay  # Lo que cruza procesos sin guardarse: escribiendo… y privados.
 
 
 class Session:
@@ -302,6 +305,7 @@ class ChatSocket(HubSocket):
         session = self.session
         frame = protocol.typing(session.identity, session.nick)
         self.hub.broadcast(frame, exclude=self, room=session.room)
+        self.chat.relay.publish(session.room, frame)  # Y a los de otros procesos.
 
     def on_private(self, event: protocol.Private) -> None:
         """Un mensaje privado: solo a esa conexión de la misma sala, y una copia a quien lo envía.
@@ -312,13 +316,19 @@ class ChatSocket(HubSocket):
         if event.to == session.identity:
             hub.send(self, protocol.error(protocol.private_to_self()))
             return
-        target = hub.find(event.to)
-        if target is None or hub.room_of(target) != session.room:
-            # Otra sala cuenta como «no existe»: desde aquí no se ve quién hay en las demás.
+        # La presencia sabe quién hay en la sala, en este proceso o en otro (--redis).
+        # Otra sala cuenta como «no existe»: desde aquí no se ve quién hay en las demás.
+        if not self.chat.presence.is_in(session.room, event.to):
             hub.send(self, protocol.error(protocol.not_found(event.to)))
             return
         frame = protocol.private(session.identity, session.nick, event.to, event.text)
-        hub.send(target, frame)
+        target = hub.find(event.to)
+        if target is not None:
+            hub.send(target, frame)
+        elif not self.chat.relay.publish(session.room, frame, to=event.to):
+            # Lo atiende otro proceso y Redis no contesta: mejor decirlo que fingir.
+            hub.send(self, protocol.error(protocol.private_unavailable()))
+            return
         hub.send(self, frame)
 
     # La tabla de despacho: cada tipo de evento que puede enviar el cliente, con la
@@ -348,19 +358,21 @@ def make_app(
     log: Log | None = None,
     presence: Presence | None = None,
     xheaders: bool = False,
+    relay: Relay | None = None,
     **settings: Any,
 ) -> tornado.web.Application:
     """Crea la aplicación: la página, sus archivos estáticos y el WebSocket, en un solo puerto.
 
     Sin ``log``, el historial vive solo en memoria (como ``--db=:memory:``); sin
-    ``presence``, la presencia es la de este proceso. ``xheaders``: ver --xheaders.
+    ``presence`` ni ``relay``, todo es de este proceso. ``xheaders``: ver --xheaders.
     """
     log = MemoryLog() if log is None else log
     presence = Presence() if presence is None else presence
+    relay = Relay() if relay is None else relay
     # Cada mensaje, cuando el log ya lo ha guardado, se reparte a los sockets de este proceso.
     log.subscribe(lambda room, frame: hub.broadcast(frame, room=room))
-    connect_shared_events(hub, log, presence)
-    chat = Chat(hub, log, presence, flood)
+    connect_shared_events(hub, log, presence, relay)
+    chat = Chat(hub, log, presence, flood, relay)
     origins = frozenset(origin.lower().rstrip("/") for origin in allowed_origins)
     return tornado.web.Application(
         [
@@ -381,28 +393,6 @@ def make_app(
         xheaders=xheaders,
         **settings,
     )
-
-
-def connect_shared_events(hub: Hub, log: Log, presence: Presence) -> None:
-    """Lo que llega de fuera de este proceso (con --redis) pasa a los sockets de aquí."""
-
-    def presence_changed(kind: str, room: str, who: str, count: int) -> None:
-        # El apodo de alguien de otro proceso no viaja con el aviso: llega sin él.
-        frame = protocol.join(who, count) if kind == "join" else protocol.leave(who, count)
-        hub.broadcast(frame, room=room)
-
-    def status_changed(degraded: bool, text: str) -> None:
-        hub.broadcast(protocol.status(degraded, text))
-
-    def history_reset() -> None:
-        # Redis volvió vacío: los números que tienen los clientes ya no valen. 1012
-        # («service restart») les dice que vuelvan a conectar; al retomar reciben
-        # recovered: false con reason "epoch_changed".
-        hub.close_all(1012, "El historial se reinició: vuelve a conectar")
-
-    presence.subscribe(presence_changed)
-    log.on_status(status_changed)
-    log.on_reset(history_reset)
 
 
 def define_stack2_options(options: OptionParser) -> None:
@@ -460,8 +450,9 @@ def main(
             "Error: --processes necesita --redis=redis://EQUIPO:PUERTO/0. Cada proceso tiene su "
             "propia memoria: sin Redis, cada uno sería un chat distinto en el mismo puerto."
         )
+    relay = Relay()
     if options.redis:
-        log, presence = open_shared(options.redis, options.history)
+        log, presence, relay = open_shared(options.redis, options.history)
         note = f"Historial y presencia: Redis en {options.redis} (los últimos {options.history})."
         if options.processes > 1:
             note += f"\n{options.processes} procesos comparten el puerto (--processes)."
@@ -478,6 +469,7 @@ def main(
         log,
         presence,
         options.xheaders,
+        relay,
         **app_settings(options),
     )
 
@@ -485,6 +477,7 @@ def main(
         try:
             await log.start()
             await presence.start()
+            await relay.start()
         except RedisUnavailable as problem:
             raise SystemExit(
                 f"Error: no se puede conectar con Redis en {options.redis} ({problem}). "
@@ -493,6 +486,7 @@ def main(
 
     async def stop() -> None:
         await presence.close()  # Primero la presencia: su gente sale de la lista ya.
+        await relay.close()
         result = log.close()
         if result is not None:
             await result

@@ -12,6 +12,7 @@ from pathlib import Path
 from common.log import Log, MemoryLog
 from common.presence import Presence
 from common.redis_link import RedisLink
+from common.relay import Relay
 from common.sqlite_log import SqliteLog, UnusableDatabase
 from stack2_http.rooms import DEFAULT_ROOM
 
@@ -41,10 +42,11 @@ def history_note(log: Log) -> str:
     return f"Historial: {where} (los últimos {log.history_size} de cada sala; --db, --history)."
 
 
-def open_shared(url: str, history: int) -> tuple[Log, Presence]:
-    """El log y la presencia en Redis (--redis): aún sin conectar, eso pasa en el loop."""
+def open_shared(url: str, history: int) -> tuple[Log, Presence, Relay]:
+    """El log, la presencia y el relé en Redis (--redis): aún sin conectar (eso, en el loop)."""
     from common.redis_log import RedisLog
     from common.redis_presence import RedisPresence
+    from common.redis_relay import RedisRelay
 
     if not url.startswith(("redis://", "rediss://", "unix://")):
         raise SystemExit(
@@ -53,4 +55,5 @@ def open_shared(url: str, history: int) -> tuple[Log, Presence]:
     if history < 1:
         raise SystemExit("Error: --history debe ser 1 o más (los mensajes que se guardan).")
     link = RedisLink(url)
-    return RedisLog(link, history, [DEFAULT_ROOM]), RedisPresence(link, [DEFAULT_ROOM])
+    log, presence = RedisLog(link, history, [DEFAULT_ROOM]), RedisPresence(link, [DEFAULT_ROOM])
+    return log, presence, RedisRelay(link)

@@ -14,14 +14,21 @@ import pytest
 
 from common.hub import Hub
 from common.limits import FloodLimits
+from common.presence import Change, Presence
 from stack2_http.server import make_app
 from tests import helpers
 from tests.helpers import enter, receive_event, wait_closed
 
 
 @pytest.fixture
-def app(hub: Hub, app_kwargs):
-    return make_app(hub, app_kwargs.get("flood", FloodLimits(rate=1000, burst=1000)))
+def presence() -> Presence:
+    return Presence()
+
+
+@pytest.fixture
+def app(hub: Hub, presence: Presence, app_kwargs):
+    flood = app_kwargs.get("flood", FloodLimits(rate=1000, burst=1000))
+    return make_app(hub, flood, presence=presence)
 
 
 def send(type_: str, **fields: object) -> str:
@@ -153,6 +160,25 @@ async def test_changing_your_nick_frees_the_old_one(connect, ws_base) -> None:
     await next_of(luis, "nick")
     await luis.write_message(send("nick", nick="Ana"))
     assert (await next_of(luis, "nick"))["nick"] == "Ana"
+
+
+@pytest.mark.gen_test
+async def test_a_nick_that_redis_gives_to_another_process_goes_back_to_the_old_one(
+    connect, ws_base, presence
+) -> None:
+    # Con --redis, otro proceso pudo dar «Bea» un instante antes y Redis lo niega
+    # (common/redis_presence.py avisa con un Change «refused»): la persona lo sabe y
+    # la sala, que ya la vio como «Bea», vuelve a verla como «Ana».
+    ana, who = await named(connect, ws_base, "Ana")
+    luis, _ = await enter(connect, ws_base)
+    await ana.write_message(send("nick", nick="Bea"))
+    await next_of(luis, "nick")
+    presence._put_nick("general", who, "Ana")  # Lo que Redis dice que tiene.
+    presence._notify(Change("refused", "general", who, "Ana", asked="Bea"))
+    assert (await next_of(ana, "error"))["code"] == "nick_taken"
+    assert await next_of(luis, "nick") == {"type": "nick", "who": who, "nick": "Ana"}
+    await ana.write_message(send("message", text="hola"))
+    assert (await next_of(luis, "message"))["nick"] == "Ana"
 
 
 @pytest.mark.gen_test

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import ssl
 import subprocess
 from typing import Any
@@ -17,6 +19,9 @@ import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
+from common.presence import Change
+from common.redis_link import RedisLink
+from common.redis_presence import RedisPresence
 from tests.helpers import receive_event, wait_closed
 from tests.services import ChatServer, Nginx, RedisServer, free_port, need
 
@@ -80,6 +85,13 @@ async def next_of(conn: WebSocketClientConnection, type_: str, timeout: float = 
         return await asyncio.wait_for(read(), timeout)
     except asyncio.TimeoutError:
         raise AssertionError(f"No llegó ningún {type_} en {timeout} s") from None
+
+
+async def until_online(conn: WebSocketClientConnection, welcome: dict, who: str) -> None:
+    """Espera a que el proceso de ``conn`` sepa que ``who`` está: en el welcome o en un join."""
+    online = [person["who"] for person in welcome["online"]]
+    while who not in online:
+        online.append((await next_of(conn, "join"))["who"])
 
 
 def chat(text: str, cid: str | None = None) -> str:
@@ -202,6 +214,138 @@ async def test_a_client_resumes_on_the_other_process_and_misses_nothing(
     assert [e["seq"] for e in got] == list(range(6, 13))
 
 
+# --- Apodos, «está escribiendo…» y privados entre procesos ---------------------------
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_a_nickname_taken_on_one_process_is_refused_on_the_other(
+    redis_server, chats, clients
+) -> None:
+    a, b = await two_processes(redis_server, chats)
+    watcher, _ = await join(clients, b.ws)
+    _, ana = await join(clients, a.ws + "?nick=Ana")
+    joined = await next_of(watcher, "join")  # Llega a B con su apodo.
+    assert (joined["who"], joined["nick"]) == (ana["you"], "Ana")
+    await watcher.write_message(json.dumps({"type": "nick", "nick": "ANA"}))
+    assert (await next_of(watcher, "error"))["code"] == "nick_taken"
+    _, late = await join(clients, b.ws)  # Quien llega después lo ve en la lista.
+    assert {"who": ana["you"], "nick": "Ana"} in late["online"]
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_a_nickname_change_and_its_release_cross_processes(
+    redis_server, chats, clients
+) -> None:
+    a, b = await two_processes(redis_server, chats)
+    watcher, _ = await join(clients, b.ws)
+    ana, hello = await join(clients, a.ws)
+    await next_of(watcher, "join")
+    await ana.write_message(json.dumps({"type": "nick", "nick": "Ana"}))
+    renamed = await next_of(watcher, "nick")
+    assert (renamed["who"], renamed["nick"]) == (hello["you"], "Ana")
+    ana.close()
+    left = await next_of(watcher, "leave")
+    assert (left["who"], left["nick"]) == (hello["you"], "Ana")
+    await watcher.write_message(json.dumps({"type": "nick", "nick": "Ana"}))
+    assert (await next_of(watcher, "nick"))["nick"] == "Ana"  # Ya está libre.
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_two_processes_giving_one_nickname_at_once_leave_it_to_one_person(
+    redis_server,
+) -> None:
+    # Las dos copias en memoria dicen «libre» a la vez; Redis se lo da a una sola, y a
+    # la otra le devuelve el que tenía (ninguno), con un Change «refused».
+    first = RedisPresence(RedisLink(redis_server.url))
+    second = RedisPresence(RedisLink(redis_server.url))
+    changes: list[Change] = []
+    for presence in (first, second):
+        presence.subscribe(changes.append)
+        await presence.start()
+    try:
+        first.join("general", "127.0.0.1:1001")
+        second.join("general", "127.0.0.1:2002")
+        assert first.set_nick("general", "127.0.0.1:1001", "Ana")
+        assert second.set_nick("general", "127.0.0.1:2002", "ana")
+        while not any(change.kind == "refused" for change in changes):
+            await asyncio.sleep(0.02)  # La respuesta de Redis llega por la tarea que escribe.
+        (refused,) = [change for change in changes if change.kind == "refused"]
+        assert refused.nick is None and refused.asked in ("Ana", "ana")
+        winner = "127.0.0.1:2002" if refused.who == "127.0.0.1:1001" else "127.0.0.1:1001"
+        for presence in (first, second):  # Las dos copias acaban diciendo lo mismo.
+            while presence.nick_of("general", winner) is None:
+                await asyncio.sleep(0.02)
+            assert presence.nick_of("general", refused.who) is None
+    finally:
+        for presence in (first, second):
+            await presence.close()
+            await presence.link.close()
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_typing_crosses_processes_only_to_its_room(redis_server, chats, clients) -> None:
+    a, b = await two_processes(redis_server, chats)
+    elsewhere, _ = await join(clients, b.ws + "/otra")
+    watcher, _ = await join(clients, b.ws)
+    typist, hello = await join(clients, a.ws + "?nick=Eva")
+    await next_of(watcher, "join")
+    await typist.write_message(json.dumps({"type": "typing"}))
+    typing = await next_of(watcher, "typing")
+    assert (typing["who"], typing["nick"]) == (hello["you"], "Eva")
+    await elsewhere.write_message(chat("¿algo?", "o1"))  # Lo primero que le llega es su eco.
+    assert (await receive_event(elsewhere))["type"] in ("ack", "message")
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_a_private_message_reaches_its_person_on_the_other_process_and_no_one_else(
+    redis_server, chats, clients
+) -> None:
+    a, b = await two_processes(redis_server, chats)
+    bystander, _ = await join(clients, b.ws)
+    target, hello = await join(clients, b.ws)
+    sender, mine = await join(clients, a.ws)
+    await until_online(sender, mine, hello["you"])
+    await sender.write_message(json.dumps({"type": "private", "to": hello["you"], "text": "psst"}))
+    copy = await next_of(sender, "private")
+    got = await next_of(target, "private")
+    assert got == copy and (got["from"], got["to"], got["text"]) == (
+        mine["you"],
+        hello["you"],
+        "psst",
+    )
+    await target.write_message(chat("fin", "f1"))  # Tras el privado, el mensaje de sala.
+    event = json.loads(await bystander.read_message())
+    while event["type"] != "message":
+        assert event["type"] != "private", "El privado llegó a quien no era"
+        event = json.loads(await bystander.read_message())
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_a_private_message_to_someone_in_another_room_of_another_process_is_not_found(
+    redis_server, chats, clients
+) -> None:
+    a, b = await two_processes(redis_server, chats)
+    _, hello = await join(clients, b.ws + "/otra")
+    sender, _ = await join(clients, a.ws)
+    await sender.write_message(json.dumps({"type": "private", "to": hello["you"], "text": "x"}))
+    assert (await next_of(sender, "error"))["code"] == "not_found"
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_a_private_message_for_another_process_while_redis_is_down_says_it_did_not_arrive(
+    redis_server, chats, clients
+) -> None:
+    a, b = await two_processes(redis_server, chats)
+    _, hello = await join(clients, b.ws)
+    sender, mine = await join(clients, a.ws)
+    await until_online(sender, mine, hello["you"])
+    redis_server.stop(keep_data=True)
+    await next_of(sender, "status")
+    await sender.write_message(json.dumps({"type": "private", "to": hello["you"], "text": "x"}))
+    error = await next_of(sender, "error")
+    assert error["code"] == "unavailable" and "privado" in error["text"]
+
+
 # --- Fallos -----------------------------------------------------------------------
 
 
@@ -321,6 +465,38 @@ async def test_two_processes_share_one_port_and_sigterm_closes_everyone_with_100
         assert code == 1001
     assert returncode == 0, stderr
     assert "Traceback" not in stderr
+
+
+async def join_worker(clients: list, server: ChatServer, worker: int) -> tuple:
+    """Entra por el puerto compartido y cae en el hijo ``worker``: el otro, parado, no acepta."""
+    others = [pid for pid in server.children() if pid != worker]
+    for pid in others:  # SIGSTOP y SIGCONT, solo a nuestros propios hijos.
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        return await join(clients, server.ws)
+    finally:
+        for pid in others:
+            os.kill(pid, signal.SIGCONT)
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_the_workers_of_one_port_are_one_chat_each_with_its_own_name_in_redis(
+    redis_server, chats, clients
+) -> None:
+    # Cada hijo nace de un fork(): si heredara del padre su nombre en Redis, tomaría
+    # los avisos del otro por suyos y no los repartiría.
+    server = await ChatServer.start(f"--redis={redis_server.url}", "--processes=2", *FAST)
+    chats.append(server)
+    first_worker, second_worker = server.children()
+    first, _ = await join_worker(clients, server, first_worker)
+    second, hello = await join_worker(clients, server, second_worker)
+    assert (await next_of(first, "join"))["who"] == hello["you"]
+    await second.write_message(json.dumps({"type": "typing"}))
+    assert (await next_of(first, "typing"))["who"] == hello["you"]
+    first.write_message(chat("de uno", "mismo-número-de-envío"))
+    second.write_message(chat("de otro", "mismo-número-de-envío-2"))
+    acks = {(await next_of(conn, "ack"))["seq"] for conn in (first, second)}
+    assert acks == {1, 2}  # Cada uno, el ack de su propio mensaje.
 
 
 @pytest.mark.gen_test(timeout=TEST_TIMEOUT)

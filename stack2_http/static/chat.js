@@ -749,11 +749,15 @@
       person.nick = event.nick;
       fillPerson(event.who);
     }
+    // nick: null llega cuando el servidor devuelve a alguien a no tener apodo (con
+    // varios procesos, si otro dio ese apodo en el mismo instante: lección 12).
     if (event.who === me) {
       showMyNick(event.nick);
-      addNotice("Ahora te llamas " + event.nick + ".");
-    } else {
+      addNotice(event.nick ? "Ahora te llamas " + event.nick + "." : "Ahora no tienes apodo.");
+    } else if (event.nick) {
       addNotice(nameOf(event.who, before) + " ahora se llama " + event.nick + ".");
+    } else {
+      addNotice(nameOf(event.who, before) + " ya no tiene apodo.");
     }
     if (privateWho === event.who) {
       showPrivateBar();

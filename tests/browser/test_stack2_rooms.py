@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 
+from common.presence import Change, Presence
+from stack2_http.server import make_app
 from tests.browser.clients import Stack2, expect, message_box, message_log, say
+from tests.browser.harness import LoopbackServer
 
 pytestmark = pytest.mark.gen_test(timeout=30)
 
@@ -136,6 +140,45 @@ async def test_a_taken_nick_is_refused_with_a_visible_reason(stack2) -> None:
     await set_nick(other.page, "ana")
     error = message_log(other.page).locator("li.notice.error")
     await expect(error).to_contain_text("ya lo usa otra persona")
+
+
+@pytest.fixture
+def presence() -> Presence:
+    return Presence()
+
+
+@pytest.fixture
+def presence_server(io_loop, presence) -> Iterator[LoopbackServer]:
+    """Un Stack 2 cuya presencia la prueba puede tocar (lo que haría Redis)."""
+    server = LoopbackServer(lambda hub: make_app(hub, presence=presence))
+
+    async def start() -> None:
+        server.start()
+
+    io_loop.run_sync(start)
+    yield server
+    io_loop.run_sync(server.stop)
+
+
+async def test_a_nick_that_redis_refuses_goes_back_on_both_pages(
+    presence_server, presence, open_page
+) -> None:
+    # Con --redis, otro proceso pudo dar «Ana» un instante antes: Redis la niega
+    # (un Change «refused») y las páginas dicen que vuelve a no tener apodo.
+    stack2 = Stack2(presence_server, open_page)
+    ana = await open_room(stack2, None)
+    luis = await open_room(stack2, None)
+    who = await stack2.identity(ana.page)
+    await set_nick(ana.page, "Ana")
+    await expect(people(luis.page)).to_contain_text([f"Ana · {who}"])
+    presence._put_nick("general", who, None)
+    presence._notify(Change("refused", "general", who, None, asked="Ana"))
+    await expect(ana.page.locator("#my-nick")).to_have_text("sin apodo")
+    await expect(message_log(ana.page).locator("li.notice.error")).to_contain_text(
+        "ya lo usa otra persona"
+    )
+    await expect(message_log(luis.page)).to_contain_text(f"Ana ({who}) ya no tiene apodo.")
+    await expect(people(luis.page)).to_contain_text([who])
 
 
 # --- Está escribiendo… -------------------------------------------------------------------------

@@ -1,0 +1,69 @@
+"""Lo que llega de otros procesos (con --redis) y pasa a los sockets de este.
+
+Con un solo proceso, nada de esto ocurre: el hub ya entrega cada aviso a todos. Con
+varios, cada proceso solo ve a su gente, y lo de los demás le llega por tres sitios:
+
+* la presencia (common/redis_presence.py): quién entra, sale o cambia de apodo en
+  otro proceso, y el apodo que Redis negó aquí porque otro proceso lo dio antes;
+* el relé (common/redis_relay.py): «está escribiendo…» y privados, que no se guardan;
+* el log (common/redis_log.py): si Redis cae o vuelve, y si vuelve vacío.
+
+Los mensajes del chat no pasan por aquí: el log los entrega ya a todos los
+procesos (``log.subscribe`` en ``make_app()``).
+"""
+
+from __future__ import annotations
+
+from common.hub import Hub
+from common.log import Log
+from common.presence import Change, Presence
+from common.relay import Relay, Relayed
+from stack2_http import protocol
+
+
+def connect_shared_events(hub: Hub, log: Log, presence: Presence, relay: Relay) -> None:
+    """Lo que llega de fuera de este proceso (con --redis) pasa a los sockets de aquí."""
+
+    def presence_changed(change: Change) -> None:
+        kind, room, who, nick = change.kind, change.room, change.who, change.nick
+        if kind == "join":
+            hub.broadcast(protocol.join(who, change.count, nick), room=room)
+        elif kind == "leave":
+            hub.broadcast(protocol.leave(who, change.count, nick), room=room)
+        elif kind == "nick":
+            hub.broadcast(protocol.nick(who, nick), room=room)
+        elif kind == "refused":
+            nick_refused(change)
+
+    def nick_refused(change: Change) -> None:
+        # Otro proceso dio ese apodo un instante antes: Redis decide, y esta persona
+        # vuelve al que tenía. Lo sabe ella (con el error) y lo sabe la sala.
+        target = hub.find(change.who)
+        session = getattr(target, "session", None)
+        if session is None or session.nick != change.asked:
+            return
+        session.nick = change.nick
+        hub.send(target, protocol.error(protocol.nick_taken(change.asked)))
+        hub.broadcast(protocol.nick(change.who, change.nick), room=change.room)
+
+    def relayed(event: Relayed) -> None:
+        if event.to is None:  # «Está escribiendo…»: a la sala.
+            hub.broadcast(event.frame, room=event.room)
+            return
+        target = hub.find(event.to)  # Un privado: solo si esa persona está aquí.
+        if target is not None and hub.room_of(target) == event.room:
+            hub.send(target, event.frame)
+
+    def status_changed(degraded: bool, text: str) -> None:
+        hub.broadcast(protocol.status(degraded, text))
+
+    def history_reset() -> None:
+        # Redis volvió vacío: los números que tienen los clientes ya no valen. 1012
+        # («service restart») les dice que vuelvan a conectar; al retomar reciben
+        # recovered: false con reason "epoch_changed".
+        hub.close_all(1012, "El historial se reinició: vuelve a conectar")
+
+    presence.subscribe(presence_changed)
+    relay.subscribe(relayed)
+    log.on_status(status_changed)
+    log.on_reset(history_reset)
