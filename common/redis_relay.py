@@ -83,7 +83,9 @@ class RedisRelay(Relay):
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(CHANNEL)
-                while True:
+                # Si otra parte del chat nota que Redis cayó, esta conexión puede parecer
+                # viva sin estarlo: se deja y, al volver Redis, se suscribe con una nueva.
+                while self.link.available:
                     message = await pubsub.get_message(timeout=LISTEN_TIMEOUT)
                     if message is not None:
                         self._arrived(message["data"])

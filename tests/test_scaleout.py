@@ -332,6 +332,32 @@ async def test_a_private_message_to_someone_in_another_room_of_another_process_i
 
 
 @pytest.mark.gen_test(timeout=TEST_TIMEOUT)
+async def test_typing_crosses_processes_again_when_redis_comes_back(
+    redis_server, chats, clients
+) -> None:
+    a, b = await two_processes(redis_server, chats)
+    watcher, _ = await join(clients, b.ws)
+    typist, hello = await join(clients, a.ws)
+    await next_of(watcher, "join")
+    redis_server.stop(keep_data=True)
+    redis_server.start()
+    for conn in (watcher, typist):  # Los dos procesos han vuelto a conectar.
+        while (await next_of(conn, "status", timeout=10))["degraded"]:
+            pass
+    # El relé vuelve a suscribirse justo después: el aviso puede perderse (pub/sub no
+    # guarda nada), así que se repite hasta que llega, como haría la página al teclear.
+    for _ in range(50):
+        await typist.write_message(json.dumps({"type": "typing"}))
+        try:
+            typing = await next_of(watcher, "typing", timeout=0.2)
+        except AssertionError:
+            continue
+        assert typing["who"] == hello["you"]
+        return
+    raise AssertionError("«Está escribiendo…» no volvió a cruzar de un proceso a otro")
+
+
+@pytest.mark.gen_test(timeout=TEST_TIMEOUT)
 async def test_a_private_message_for_another_process_while_redis_is_down_says_it_did_not_arrive(
     redis_server, chats, clients
 ) -> None:
@@ -425,16 +451,18 @@ async def wait_closed_within(conn: WebSocketClientConnection, timeout: float) ->
 
 
 @pytest.mark.gen_test(timeout=TEST_TIMEOUT)
-async def test_the_people_of_a_killed_process_leave_everyones_list_within_15_seconds(
+async def test_the_people_of_a_killed_process_leave_within_15_seconds_and_free_their_nicks(
     redis_server, chats, clients
 ) -> None:
     a, b = await two_processes(redis_server, chats)
     stays, _ = await join(clients, a.ws)
-    _, doomed = await join(clients, b.ws)
+    _, doomed = await join(clients, b.ws + "?nick=Ana")
     await next_of(stays, "join")
     await b.kill()  # kill -9: no hay apagado limpio que avise.
     left = await next_of(stays, "leave", timeout=15)
-    assert (left["who"], left["count"]) == (doomed["you"], 1)
+    assert (left["who"], left["nick"], left["count"]) == (doomed["you"], "Ana", 1)
+    await stays.write_message(json.dumps({"type": "nick", "nick": "Ana"}))
+    assert (await next_of(stays, "nick"))["nick"] == "Ana"  # Su apodo quedó libre.
 
 
 # --- --processes, /healthz, --xheaders, TLS ------------------------------------------
