@@ -29,7 +29,7 @@ import logging
 import secrets
 from collections.abc import Callable, Iterable
 
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import NoScriptError, RedisError, ResponseError
 
 from common.log import Done, Encode, Failed, Log, Pending, Stored, _Room
 from common.redis_link import COMMAND_TIMEOUT, RedisLink, RedisUnavailable
@@ -123,7 +123,10 @@ class RedisLog(Log):
         await self.link.connect()
         # Después de fork() (--processes), no antes: cada hijo, su propio nombre.
         self._writer = secrets.token_hex(4)
-        self._append = self.link.redis.register_script(APPEND)
+        # Se carga una vez y se llama por su SHA1 (EVALSHA). redis-py, con un script
+        # registrado dentro de un pipeline, preguntaría antes de cada pipeline si Redis
+        # aún lo tiene (SCRIPT EXISTS): un viaje más a Redis por cada mensaje.
+        self._append_sha = await self.link.redis.script_load(APPEND)
         # XREAD espera a propósito: necesita su propio cliente con un plazo mayor.
         self._reader = self.link.client(READ_BLOCK_MS / 1000 + COMMAND_TIMEOUT)
         self.epoch = await self._current_epoch()
@@ -175,23 +178,37 @@ class RedisLog(Log):
             self._sending = False
 
     async def _store(self, batch: list[tuple[Pending, Done, Failed]]) -> None:
-        tokens = []
-        async with self.link.redis.pipeline(transaction=False) as pipe:
-            for pending, done, _ in batch:
-                room, cid = pending.room, pending.cid
-                head, tail = split_frame(pending.encode)
-                token = f"{self._writer}:{next(self._tokens)}"
-                tokens.append(token)
-                self._inflight[token] = (pending, done)
-                keys = [EPOCH_KEY, f"chat:seq:{room}", stream_key(room), f"chat:cids:{room}"]
-                args = [self.epoch, secrets.token_hex(4), cid or "", head, tail]
-                await self._append(keys=keys, args=[*args, self.history_size, token], client=pipe)
-            try:
-                answers = await pipe.execute(raise_on_error=False)
-            except (RedisError, OSError) as error:
-                answers = [error] * len(batch)
+        tokens, calls = [], []
+        for pending, done, _ in batch:
+            room, cid = pending.room, pending.cid
+            head, tail = split_frame(pending.encode)
+            token = f"{self._writer}:{next(self._tokens)}"
+            tokens.append(token)
+            self._inflight[token] = (pending, done)
+            keys = [EPOCH_KEY, f"chat:seq:{room}", stream_key(room), f"chat:cids:{room}"]
+            args = [self.epoch, secrets.token_hex(4), cid or "", head, tail]
+            calls.append([*keys, *args, self.history_size, token])
+        try:
+            answers = await self._appends(calls)
+            forgotten = [n for n, answer in enumerate(answers) if isinstance(answer, NoScriptError)]
+            if forgotten:
+                # Redis se reinició y olvidó el script: esos no se ejecutaron. Se carga
+                # otra vez y se repiten, en el mismo orden.
+                self._append_sha = await self.link.redis.script_load(APPEND)
+                again = await self._appends([calls[n] for n in forgotten])
+                for n, answer in zip(forgotten, again):
+                    answers[n] = answer
+        except (RedisError, OSError) as error:
+            answers = [error] * len(batch)
         for (pending, done, failed), token, answer in zip(batch, tokens, answers):
             self._answered(pending, done, failed, token, answer)
+
+    async def _appends(self, calls: list[list]) -> list:
+        """Un EVALSHA de APPEND por mensaje, todos en un solo pipeline (un viaje a Redis)."""
+        async with self.link.redis.pipeline(transaction=False) as pipe:
+            for call in calls:
+                pipe.evalsha(self._append_sha, 4, *call)
+            return await pipe.execute(raise_on_error=False)
 
     def _answered(
         self, pending: Pending, done: Done, failed: Failed, token: str, answer: object
