@@ -1,4 +1,4 @@
-"""El cliente de carga de benchmarks/fanout.py: cientos o miles de bots WebSocket baratos.
+"""El cliente de carga de los benchmarks: cientos o miles de bots WebSocket baratos.
 
 Cada bot es un asyncio.Protocol que hace el handshake a mano y, en lugar de separar
 frames, busca en todo lo que recibe las marcas «#00000042 » de cada mensaje: así un
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import re
@@ -50,7 +51,9 @@ class Bench:
         # lo recibido con un trozo de esto es una sola comparación de bytes.
         self.expected = expected
         self.delivered = 0
-        self.sent_at: list[float] = []
+        # La hora de envío de cada mensaje, por su número. Una lista que el emisor va
+        # llenando, o (scaleout.py) la vista de un archivo compartido entre procesos.
+        self.sent_at: list[float] | memoryview = []
         self.latencies: list[float] | None = None  # Solo se apuntan en la fase a ritmo fijo.
 
 
@@ -142,7 +145,32 @@ def message_payload(json_protocol: bool, seq: int, size: int) -> bytes:
     return json.dumps({"type": "message", "text": text}).encode()
 
 
-async def connect_bots(bench: Bench, url: str, count: int, label: str) -> list[Bot]:
+def incomplete(bots: list[Bot], count: int) -> str:
+    """«» si cada bot recibió los ``count`` mensajes, una vez y en orden; si no, qué pasó."""
+    missing = [b for b in bots if b.count != count or b.problem or b.lost]
+    if not missing:
+        return ""
+    bot = missing[0]
+    why = bot.problem or ("se cerró" if bot.lost else f"recibió {bot.count} de {count}")
+    return f"{len(missing)} bots incompletos; el primero {why}"
+
+
+def raise_open_file_limit() -> None:
+    """Cada bot es un socket: subimos el límite de archivos abiertos al máximo permitido."""
+    try:
+        import resource
+    except ImportError:
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else max(soft, 65_536)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+async def connect_bots(
+    bench: Bench, url: str, count: int, label: str, progress: Progress | None = None
+) -> list[Bot]:
+    """Conecta ``count`` bots a ``url``; ``progress`` (si no, una barra propia) lo va contando."""
     parts = urlsplit(url)
     host, port, path = parts.hostname or "127.0.0.1", parts.port or 80, parts.path or "/"
     loop = asyncio.get_running_loop()
@@ -151,7 +179,8 @@ async def connect_bots(bench: Bench, url: str, count: int, label: str) -> list[B
     # una escritura por cliente, y conectar 10 000 bots tarda segundos, no minutos.
     gate = asyncio.Semaphore(HANDSHAKES_AT_ONCE)
     bots: list[Bot] = []
-    progress = Progress(f"{label}: conectando", count)
+    if progress is None:
+        progress = Progress(f"{label}: conectando", count)
     started = time.perf_counter()
 
     async def one() -> None:

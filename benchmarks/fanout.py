@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import gc
 import ipaddress
 import os
@@ -35,10 +34,10 @@ from urllib.parse import urlsplit
 
 # Los módulos hermanos: python benchmarks/fanout.py pone esta carpeta en sys.path.
 import plot
-from bots import Bench, Bot, connect_bots, message_payload
+from bots import Bench, Bot, connect_bots, incomplete, message_payload, raise_open_file_limit
 from progress import Progress
 from report import Result, median, number, percentile, report
-from servers import REFERENCE, SERVER_KINDS, Server, pin, start_server
+from servers import REFERENCE, SERVER_KINDS, Server, pin, settle, start_server
 
 from common.options import SpanishArgumentParser
 
@@ -61,18 +60,6 @@ class Target:
     result: Result
     seq: int = 0  # El siguiente número de mensaje.
     idle: list[Bot] | None = None  # Con --rooms: los bots de las otras salas, que no reciben.
-
-
-async def settle(server: Server, limit: float = 120) -> None:
-    """Espera a que el servidor deje de trabajar (p. ej., tras avisar de cada «join»)."""
-    deadline = time.monotonic() + limit
-    previous = server.cpu_seconds()
-    while previous is not None and time.monotonic() < deadline:
-        await asyncio.sleep(0.3)
-        now = server.cpu_seconds()
-        if now is not None and now - previous < 0.003:
-            return
-        previous = now
 
 
 async def wait_delivered(bench: Bench, target: int, limit: float) -> float:
@@ -190,12 +177,8 @@ async def burst_phase(target: Target, args: argparse.Namespace, round_: int) -> 
 def check_complete(target: Target) -> None:
     """¿Recibió cada bot cada mensaje, una vez y en orden?"""
     result, seq = target.result, target.seq
-    missing = [b for b in target.bots if b.count != seq or b.problem or b.lost]
-    result.complete = not missing
-    if missing:
-        bot = missing[0]
-        why = bot.problem or ("se cerró" if bot.lost else f"recibió {bot.count} de {seq}")
-        result.problem = f"{len(missing)} bots incompletos; el primero {why}"
+    result.problem = incomplete(target.bots, seq)
+    result.complete = not result.problem
 
 
 def disconnect(target: Target) -> None:
@@ -309,18 +292,6 @@ def is_loopback(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def raise_open_file_limit() -> None:
-    """Cada bot es un socket: subimos el límite de archivos abiertos al máximo permitido."""
-    try:
-        import resource
-    except ImportError:
-        return
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    target = hard if hard != resource.RLIM_INFINITY else max(soft, 65_536)
-    with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 async def run(args: argparse.Namespace) -> list[Result]:

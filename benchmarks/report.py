@@ -1,4 +1,4 @@
-"""El informe de benchmarks/fanout.py: las cifras de cada servidor y la tabla que las compara."""
+"""El informe de benchmarks/fanout.py (y la tabla de scaleout.py): las cifras y su comparación."""
 
 from __future__ import annotations
 
@@ -50,6 +50,18 @@ def median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
+def table(headers: list[str], rows: list[tuple[str, list[str]]]) -> list[str]:
+    """Las líneas de una tabla: el título de cada fila a la izquierda, una columna por servidor."""
+    width0 = max(len(title) for title, _ in rows)
+    widths = [max(len(h), *(len(cells[i]) for _, cells in rows)) for i, h in enumerate(headers)]
+    lines = [" " * width0 + "  " + "  ".join(h.rjust(w) for h, w in zip(headers, widths))]
+    for title, cells in rows:
+        lines.append(
+            title.ljust(width0) + "  " + "  ".join(c.rjust(w) for c, w in zip(cells, widths))
+        )
+    return lines
+
+
 def report(results: list[Result], args: argparse.Namespace, reference_label: str) -> str:
     """La tabla en texto; cada cifra, con su proporción frente a ``reference_label``."""
     reference = next((r for r in results if r.label == reference_label), None)
@@ -93,9 +105,6 @@ def report(results: list[Result], args: argparse.Namespace, reference_label: str
             )
         )
 
-    headers = [r.label for r in results]
-    width0 = max(len(title) for title, _ in rows)
-    widths = [max(len(h), *(len(cells[i]) for _, cells in rows)) for i, h in enumerate(headers)]
     rounds = ""
     if args.phases & {"rate", "burst"}:
         rounds = f" · mediana de {args.rounds} rondas" if args.rounds > 1 else " · una ronda"
@@ -109,12 +118,8 @@ def report(results: list[Result], args: argparse.Namespace, reference_label: str
             else ""
         ),
         "",
-        " " * width0 + "  " + "  ".join(h.rjust(w) for h, w in zip(headers, widths)),
+        *table([r.label for r in results], rows),
     ]
-    for title, cells in rows:
-        lines.append(
-            title.ljust(width0) + "  " + "  ".join(c.rjust(w) for c, w in zip(cells, widths))
-        )
     if args.rounds > 1 and "rate" in args.phases:
         lines.append("\nCada ronda (para ver el ruido): µs de CPU por entrega · latencia p99 (ms)")
         for r in results:

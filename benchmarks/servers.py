@@ -1,7 +1,8 @@
-"""Los servidores que mide benchmarks/fanout.py: arrancarlos, leer su CPU y su memoria, pararlos."""
+"""Los servidores que miden los benchmarks: arrancarlos, leer su CPU y su memoria, pararlos."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -9,8 +10,10 @@ import select
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from common.runner import PLAIN_HUB_NOTE
 
@@ -57,18 +60,7 @@ class Server:
 
     def cpu_seconds(self) -> float | None:
         """Segundos de CPU que lleva gastados el proceso del servidor (todos sus hilos)."""
-        if self.pid is None:
-            return None
-        try:
-            # schedstat da nanosegundos; /proc/PID/stat solo centésimas de segundo.
-            tasks = Path(f"/proc/{self.pid}/task")
-            return sum(int((t / "schedstat").read_text().split()[0]) for t in tasks.iterdir()) / 1e9
-        except (OSError, ValueError, IndexError):
-            try:
-                fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-                return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-            except (OSError, ValueError, IndexError):
-                return None  # Sin /proc (macOS, Windows): la cifra sale como «n/d».
+        return None if self.pid is None else process_cpu_seconds(self.pid)
 
     def rss_kb(self) -> int | None:
         """Memoria residente del servidor, en KB."""
@@ -94,10 +86,53 @@ class Server:
             self.proc.wait(timeout=5)
 
 
-def start_server(kind: str, stack: int, clients: int, logdir: Path, rooms: int = 1) -> Server:
+def process_cpu_seconds(pid: int) -> float | None:
+    """Segundos de CPU que lleva gastados un proceso (todos sus hilos); None sin /proc."""
+    try:
+        # schedstat da nanosegundos; /proc/PID/stat solo centésimas de segundo.
+        tasks = Path(f"/proc/{pid}/task")
+        return sum(int((t / "schedstat").read_text().split()[0]) for t in tasks.iterdir()) / 1e9
+    except (OSError, ValueError, IndexError):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return None  # Sin /proc (macOS, Windows): la cifra sale como «n/d».
+
+
+class Measured(Protocol):
+    """Lo que sabe leer settle(): un Server, o varios procesos sumados (scaleout.py)."""
+
+    def cpu_seconds(self) -> float | None: ...
+
+
+async def settle(server: Measured, limit: float = 120) -> None:
+    """Espera a que el servidor deje de trabajar (p. ej., tras avisar de cada «join»)."""
+    deadline = time.monotonic() + limit
+    previous = server.cpu_seconds()
+    while previous is not None and time.monotonic() < deadline:
+        await asyncio.sleep(0.3)
+        now = server.cpu_seconds()
+        if now is not None and now - previous < 0.003:
+            return
+        previous = now
+
+
+def start_server(
+    kind: str,
+    stack: int,
+    clients: int,
+    logdir: Path,
+    rooms: int = 1,
+    extra: Sequence[str] = (),
+    label: str | None = None,
+) -> Server:
     """Arranca un servidor en 127.0.0.1, en un puerto libre, y espera a su banner.
 
     Con ``rooms`` > 1 cabe ``clients`` en cada sala (--max-connections), y su nombre lo dice.
+    ``extra`` va al final de la orden (la última opción repetida manda), y ``label``
+    cambia el nombre del servidor en el informe y en su registro (scaleout.py arranca
+    dos iguales, cada uno con su --redis).
     """
     if kind == "websockets":
         command = [sys.executable, str(HERE / "reference_server.py"), "--port=0"]
@@ -111,8 +146,10 @@ def start_server(kind: str, stack: int, clients: int, logdir: Path, rooms: int =
             command += STACK2_OPTIONS
         if kind == "sqlite":  # La última --db manda: un archivo nuevo en la carpeta temporal.
             command.append(f"--db={logdir / 'chat.sqlite3'}")
+        command += extra
         path = "/ws" if stack == 2 else "/"
-    log = logdir / f"{kind}-{rooms}.log"
+    name = re.sub(r"[^a-z0-9]+", "-", label.lower()) if label else f"{kind}-{rooms}"
+    log = logdir / f"{name}.log"
     with open(log, "w") as stderr:
         proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr)
     pin(proc.pid, core=0)
@@ -135,7 +172,8 @@ def start_server(kind: str, stack: int, clients: int, logdir: Path, rooms: int =
                     raise SystemExit(f"El servidor «{kind}» no usa el hub que se le pidió.")
                 url = f"ws://127.0.0.1:{found.group(1).decode()}{path}"
                 json_protocol = kind == REFERENCE or stack == 2
-                label = SERVER_KINDS[kind] + (f", {rooms} salas" if rooms > 1 else "")
+                if label is None:
+                    label = SERVER_KINDS[kind] + (f", {rooms} salas" if rooms > 1 else "")
                 return Server(label, url, proc.pid, proc, log, json_protocol, rooms)
     proc.kill()
     proc.wait()

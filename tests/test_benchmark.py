@@ -1,4 +1,4 @@
-"""benchmarks/fanout.py funciona de principio a fin (las cifras no se comprueban aquí).
+"""Los benchmarks funcionan de principio a fin (las cifras no se comprueban aquí).
 
 Las metas de velocidad y memoria viven en el propio benchmark, que imprime cifras:
 una prueba cronometrada fallaría o no según lo ocupada que esté la máquina.
@@ -21,6 +21,8 @@ import fanout  # noqa: E402
 import plot  # noqa: E402
 import progress  # noqa: E402
 from report import Result  # noqa: E402
+
+from tests.services import need  # noqa: E402
 
 SVG = "{http://www.w3.org/2000/svg}"
 SERVERS = ("websockets.broadcast", "Tornado, hub simple", "Tornado, hub rápido")
@@ -195,3 +197,14 @@ def test_the_sqlite_server_is_measured_against_the_in_memory_one(tmp_path) -> No
 def test_after_a_reconnect_storm_every_client_has_exactly_what_it_missed() -> None:
     result = run_benchmark("reconnect.py", "--clients=20", "--messages=10")
     assert "Recuperaron los 10, en orden y una vez:  20 de 20" in result.stdout, result.stdout
+
+
+def test_scaleout_measures_redis_against_sqlite_and_everyone_gets_everything() -> None:
+    need("redis-server")
+    result = run_benchmark("scaleout.py", "--clients=10", "--seconds=0.5", "--workers=2")
+    lines = result.stdout.splitlines()
+    complete = next(line for line in lines if line.startswith("¿Todos recibieron"))
+    assert complete.split()[-2:] == ["sí", "sí"], result.stdout
+    assert "Entregas (de las esperadas)" in result.stdout
+    assert "Redis / SQLite: CPU por entrega" in result.stdout
+    assert "Traceback" not in result.stderr
