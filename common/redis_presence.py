@@ -200,6 +200,8 @@ class RedisPresence(Presence):
         self._dirty: dict[tuple[str, str], None] = {}
         self._wake: asyncio.Event | None = None  # Se crea dentro del loop (Python 3.9).
         self._last_event = "0-0"
+        # Salas que watch() está leyendo: sus eventos esperan aquí a que llegue la lista.
+        self._arriving: dict[str, list[tuple[str, dict[str, str]]]] = {}
         self._tasks: list[asyncio.Task] = []
         link.on_restore(self._restore)
 
@@ -254,13 +256,24 @@ class RedisPresence(Presence):
         if room in self.rooms or not self.link.available:
             return
         self.rooms.append(room)
-        async with self.link.redis.pipeline(transaction=True) as pipe:
-            pipe.zrange(f"chat:online:{room}", 0, -1)
-            pipe.hgetall(f"chat:nickof:{room}")
-            people, nicks = await pipe.execute()
+        # Mientras llega la lista, el lector puede ver salir a alguien que aún no está
+        # en la copia: sus eventos se guardan y se aplican después, si son posteriores.
+        arriving = self._arriving[room] = []
+        try:
+            async with self.link.redis.pipeline(transaction=True) as pipe:
+                pipe.xrevrange(EVENTS_KEY, count=1)  # Hasta dónde llega la lista.
+                pipe.zrange(f"chat:online:{room}", 0, -1)
+                pipe.hgetall(f"chat:nickof:{room}")
+                last, people, nicks = await pipe.execute()
+        finally:
+            del self._arriving[room]
         for who in people:  # Ya estaban: nadie de aquí necesita el aviso.
             super().join(room, who)
             self._put_nick(room, who, _nick(nicks.get(who)))
+        seen = _stream_id(last[0][0]) if last else (0, 0)
+        for entry_id, fields in arriving:
+            if _stream_id(entry_id) > seen:
+                self._apply(fields)
 
     async def close(self) -> None:  # type: ignore[override]
         for task in self._tasks:
@@ -371,7 +384,10 @@ class RedisPresence(Presence):
             for _, entries in answer or ():
                 for entry_id, fields in entries:
                     self._last_event = entry_id
-                    self._apply(fields)
+                    if fields["room"] in self._arriving:
+                        self._arriving[fields["room"]].append((entry_id, fields))
+                    else:
+                        self._apply(fields)
 
     def _apply(self, fields: dict[str, str]) -> None:
         if fields["proc"] == self.proc:
@@ -388,6 +404,12 @@ class RedisPresence(Presence):
         elif op == "nick" and self.is_in(room, who):
             self._put_nick(room, who, nick)
             self._notify(Change("nick", room, who, nick))
+
+
+def _stream_id(entry_id: str) -> tuple[int, int]:
+    """«1700000000000-3» → (1700000000000, 3): los ids de un stream se comparan así."""
+    ms, seq = entry_id.split("-")
+    return int(ms), int(seq)
 
 
 def _nick(stored: str | None) -> str | None:
