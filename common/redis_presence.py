@@ -34,6 +34,7 @@ import itertools
 import logging
 import secrets
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from redis.exceptions import RedisError
 
@@ -179,6 +180,13 @@ return dead
 GOODBYE = _LUA_COMMON + "reap(ARGV[1])"
 
 
+class _Reading(NamedTuple):
+    """Una sala que watch() está leyendo: cuándo termina y los eventos que esperan."""
+
+    done: asyncio.Event
+    events: list[tuple[str, dict[str, str]]]
+
+
 class RedisPresence(Presence):
     """Quién está en cada sala y con qué apodo, entre todos los procesos de un Redis."""
 
@@ -200,8 +208,8 @@ class RedisPresence(Presence):
         self._dirty: dict[tuple[str, str], None] = {}
         self._wake: asyncio.Event | None = None  # Se crea dentro del loop (Python 3.9).
         self._last_event = "0-0"
-        # Salas que watch() está leyendo: sus eventos esperan aquí a que llegue la lista.
-        self._arriving: dict[str, list[tuple[str, dict[str, str]]]] = {}
+        # Salas que watch() está leyendo de Redis en este momento.
+        self._reading: dict[str, _Reading] = {}
         self._tasks: list[asyncio.Task] = []
         link.on_restore(self._restore)
 
@@ -253,20 +261,33 @@ class RedisPresence(Presence):
 
     async def watch(self, room: str) -> None:
         """Una sala nueva para este proceso: lee quién está ya en ella, en todos los procesos."""
+        reading = self._reading.get(room)
+        if reading is not None:
+            # Media clase entra a la vez en una sala nueva: todos esperan a la misma
+            # lista, para que nadie entre con una lista de gente a medias.
+            await reading.done.wait()
+            return
         if room in self.rooms or not self.link.available:
             return
         self.rooms.append(room)
-        # Mientras llega la lista, el lector puede ver salir a alguien que aún no está
-        # en la copia: sus eventos se guardan y se aplican después, si son posteriores.
-        arriving = self._arriving[room] = []
+        reading = self._reading[room] = _Reading(asyncio.Event(), [])
         try:
-            async with self.link.redis.pipeline(transaction=True) as pipe:
-                pipe.xrevrange(EVENTS_KEY, count=1)  # Hasta dónde llega la lista.
-                pipe.zrange(f"chat:online:{room}", 0, -1)
-                pipe.hgetall(f"chat:nickof:{room}")
-                last, people, nicks = await pipe.execute()
+            await self._read_room(room, reading.events)
+        except (RedisError, OSError) as error:
+            self.link.lost(error)  # Al volver, _restore() lee la lista de cada sala.
         finally:
-            del self._arriving[room]
+            del self._reading[room]
+            reading.done.set()
+
+    async def _read_room(self, room: str, arriving: list[tuple[str, dict[str, str]]]) -> None:
+        # Mientras llega la lista, el lector puede ver salir a alguien que aún no está
+        # en la copia: sus eventos esperan en ``arriving`` y se aplican después, si
+        # son posteriores a la lista.
+        async with self.link.redis.pipeline(transaction=True) as pipe:
+            pipe.xrevrange(EVENTS_KEY, count=1)  # Hasta dónde llega la lista.
+            pipe.zrange(f"chat:online:{room}", 0, -1)
+            pipe.hgetall(f"chat:nickof:{room}")
+            last, people, nicks = await pipe.execute()
         for who in people:  # Ya estaban: nadie de aquí necesita el aviso.
             super().join(room, who)
             self._put_nick(room, who, _nick(nicks.get(who)))
@@ -384,8 +405,9 @@ class RedisPresence(Presence):
             for _, entries in answer or ():
                 for entry_id, fields in entries:
                     self._last_event = entry_id
-                    if fields["room"] in self._arriving:
-                        self._arriving[fields["room"]].append((entry_id, fields))
+                    reading = self._reading.get(fields["room"])
+                    if reading is not None:  # watch() la está leyendo: espera a la lista.
+                        reading.events.append((entry_id, fields))
                     else:
                         self._apply(fields)
 
