@@ -36,15 +36,11 @@ def connect_shared_events(hub: Hub, log: Log, presence: Presence, relay: Relay) 
             nick_refused(change)
 
     def nick_refused(change: Change) -> None:
-        # Otro proceso dio ese apodo un instante antes: Redis decide, y esta persona
-        # vuelve al que tenía. Lo sabe ella (con el error) y lo sabe la sala.
+        # Otro proceso dio ese apodo un instante antes y Redis decide. El apodo es
+        # estado de la conexión: lo cambia su handler (ChatSocket.nick_refused).
         target = hub.find(change.who)
-        session = getattr(target, "session", None)
-        if session is None or session.nick != change.asked:
-            return
-        session.nick = change.nick
-        hub.send(target, protocol.error(protocol.nick_taken(change.asked)))
-        hub.broadcast(protocol.nick(change.who, change.nick), room=change.room)
+        if target is not None and change.asked is not None:
+            target.nick_refused(change.asked, change.nick)  # type: ignore[attr-defined]
 
     def relayed(event: Relayed) -> None:
         if event.to is None:  # «Está escribiendo…»: a la sala.

@@ -300,6 +300,18 @@ class ChatSocket(HubSocket):
             return
         self.hub.broadcast(protocol.nick(session.identity, event.nick), room=session.room)
 
+    def nick_refused(self, asked: str, nick: str | None) -> None:
+        """Con --redis: otro proceso dio ``asked`` antes, y esta conexión vuelve a ``nick``.
+
+        Lo sabe ella (con el error) y lo sabe su sala, que ya la vio con ``asked``.
+        """
+        session = self.session
+        if session is None or session.nick != asked:
+            return  # Ya pidió otro, o se fue: eso está en camino.
+        session.nick = nick
+        self.hub.send(self, protocol.error(protocol.nick_taken(asked)))
+        self.hub.broadcast(protocol.nick(session.identity, nick), room=session.room)
+
     def on_typing(self, event: protocol.Typing) -> None:
         """«Está escribiendo…»: a los demás de la sala, sin guardarlo en ningún sitio."""
         session = self.session
