@@ -18,6 +18,7 @@ from tests.browser.harness import (
     launch_chromium,
     missing_browser_reason,
     open_watched_page,
+    serve,
 )
 
 OpenPage = Callable[..., Awaitable[WatchedPage]]
@@ -56,27 +57,16 @@ def browser(io_loop: tornado.ioloop.IOLoop) -> Iterator[Any]:
     io_loop.run_sync(playwright.stop)
 
 
-def _serve(io_loop: tornado.ioloop.IOLoop, make_app: Any) -> Iterator[LoopbackServer]:
-    server = LoopbackServer(make_app)
-
-    async def start() -> None:
-        server.start()
-
-    io_loop.run_sync(start)
-    yield server
-    io_loop.run_sync(server.stop)
-
-
 @pytest.fixture
 def stack1_server(io_loop: tornado.ioloop.IOLoop) -> Iterator[LoopbackServer]:
     """El servidor del Stack 1 en 127.0.0.1, en un puerto libre."""
-    yield from _serve(io_loop, make_stack1_app)
+    yield from serve(io_loop, make_stack1_app)
 
 
 @pytest.fixture
 def stack2_server(io_loop: tornado.ioloop.IOLoop) -> Iterator[LoopbackServer]:
     """El servidor del Stack 2 en 127.0.0.1, en un puerto libre, con su CSP real."""
-    yield from _serve(io_loop, make_stack2_app)
+    yield from serve(io_loop, make_stack2_app)
 
 
 @pytest.fixture

@@ -10,11 +10,12 @@ import asyncio
 import os
 import shutil
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import tornado.ioloop
 import tornado.web
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
@@ -200,3 +201,17 @@ async def open_watched_page(
     page.on("dialog", dismiss)
     watched.response = await page.goto(url)
     return watched
+
+
+def serve(
+    io_loop: tornado.ioloop.IOLoop, make_app: Callable[[Hub], tornado.web.Application]
+) -> Iterator[LoopbackServer]:
+    """Un LoopbackServer en marcha mientras dura la prueba (en un fixture: ``yield from``)."""
+    server = LoopbackServer(make_app)
+
+    async def start() -> None:
+        server.start()
+
+    io_loop.run_sync(start)
+    yield server
+    io_loop.run_sync(server.stop)

@@ -19,7 +19,7 @@ from common.log import Done, Failed, MemoryLog, Pending, Stored
 from stack2_http.server import make_app
 from tests.browser.a11y import TEXT_CONTRAST_PROBLEMS
 from tests.browser.clients import Stack2, expect, message_log, say, status
-from tests.browser.harness import LoopbackServer
+from tests.browser.harness import LoopbackServer, serve
 from tests.browser.relay import Relay
 
 pytestmark = pytest.mark.gen_test(timeout=30)
@@ -80,14 +80,7 @@ class LosesSecond(MemoryLog):
 
 
 def _serve(io_loop: tornado.ioloop.IOLoop, **app_options: Any) -> Iterator[LoopbackServer]:
-    server = LoopbackServer(lambda hub: make_app(hub, **app_options))
-
-    async def start() -> None:
-        server.start()
-
-    io_loop.run_sync(start)
-    yield server
-    io_loop.run_sync(server.stop)
+    yield from serve(io_loop, lambda hub: make_app(hub, **app_options))
 
 
 @pytest.fixture

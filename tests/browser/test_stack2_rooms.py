@@ -10,7 +10,7 @@ import pytest
 from common.presence import Change, Presence
 from stack2_http.server import make_app
 from tests.browser.clients import Stack2, expect, message_box, message_log, say
-from tests.browser.harness import LoopbackServer
+from tests.browser.harness import LoopbackServer, serve
 
 pytestmark = pytest.mark.gen_test(timeout=30)
 
@@ -150,14 +150,7 @@ def presence() -> Presence:
 @pytest.fixture
 def presence_server(io_loop, presence) -> Iterator[LoopbackServer]:
     """Un Stack 2 cuya presencia la prueba puede tocar (lo que haría Redis)."""
-    server = LoopbackServer(lambda hub: make_app(hub, presence=presence))
-
-    async def start() -> None:
-        server.start()
-
-    io_loop.run_sync(start)
-    yield server
-    io_loop.run_sync(server.stop)
+    yield from serve(io_loop, lambda hub: make_app(hub, presence=presence))
 
 
 async def test_a_nick_that_redis_refuses_goes_back_on_both_pages(
