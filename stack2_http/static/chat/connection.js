@@ -2,17 +2,40 @@
 // esperas crecientes cuando se corta y la línea de estado de arriba. La leen la
 // lección 4 (la dirección sale de location) y la lección 10 (reconectar y retomar).
 
+import { local, readText, writeText } from "./storage.js";
+
 // Reintentos: la espera se duplica (0,5 s, 1 s, 2 s… hasta 15 s) y se le
 // suma azar, para que treinta portátiles no reconecten todos a la vez.
 const RETRY_BASE_MS = 500;
 const RETRY_MAX_MS = 15000;
 
+// La llave de este navegador: la misma en todas sus pestañas y salas. Un cid
+// (lección 10) solo es único para quien lo inventa; con la llave, el servidor
+// distingue el «prueba-1» de un navegador del «prueba-1» de otro.
+const CLIENT_KEY = "chat2.client";
+const CLIENT_KEY_SHAPE = /^[A-Za-z0-9_-]{22,64}$/;
+const KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+// La guardada, o una nueva. Sin localStorage, una nueva cada vez que se carga la página.
+export function clientKey() {
+  const saved = readText(local, CLIENT_KEY);
+  if (saved !== null && CLIENT_KEY_SHAPE.test(saved)) {
+    return saved;
+  }
+  // 22 caracteres de 64 posibles: 132 bits de azar. Como 256 es múltiplo de 64,
+  // «byte % 64» da a cada carácter la misma probabilidad.
+  const bytes = crypto.getRandomValues(new Uint8Array(22));
+  const key = Array.from(bytes, (byte) => KEY_ALPHABET[byte % 64]).join("");
+  writeText(local, CLIENT_KEY, key);
+  return key;
+}
+
 // La dirección sale de la propia página: el mismo servidor y puerto,
 // y wss: si la página llegó por https:. Nunca una IP escrita a mano.
 export function socketUrl(room, params) {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  const query = new URLSearchParams(params).toString();
-  return scheme + "//" + location.host + "/ws/" + room + (query ? "?" + query : "");
+  const query = new URLSearchParams(params);
+  return scheme + "//" + location.host + "/ws/" + room + "?" + query;
 }
 
 // Un WebSocket que se vuelve a abrir solo. Lo que llega se lo cuenta a «chat»
@@ -24,6 +47,7 @@ export class Connection {
     this.status = status;
     this.messages = messages;
     this.chat = chat;
+    this.key = clientKey();
     this.socket = null;
     // Quiénes somos en esta conexión (IP:puerto): lo dice el welcome.
     this.me = null;
@@ -46,8 +70,9 @@ export class Connection {
       return; // Ya hay una conexión abierta o abriéndose: nunca dos a la vez.
     }
     this.showStatus("connecting", "Conectando…");
-    // Lo que pida main.js: desde dónde retomar y con qué apodo entrar.
-    this.socket = new WebSocket(socketUrl(this.room, this.chat.params()));
+    // La llave siempre; detrás, lo que pida main.js: desde dónde retomar y el apodo.
+    const params = { client: this.key, ...this.chat.params() };
+    this.socket = new WebSocket(socketUrl(this.room, params));
     this.socket.addEventListener("open", () => this.opened());
     this.socket.addEventListener("message", (message) => this.received(JSON.parse(message.data)));
     this.socket.addEventListener("close", (event) => this.closed(event));

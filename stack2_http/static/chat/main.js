@@ -41,7 +41,7 @@ const byId = (id) => document.getElementById(id);
 
 // La sala sale de la dirección (/sala/clase); el servidor ya comprobó que el nombre
 // es válido y lo escribió en <body data-room>. Todo lo que se guarda en el
-// navegador lleva su nombre (menos el apodo, que es tuyo en todas).
+// navegador lleva su nombre (menos el apodo y la llave, que son tuyos en todas).
 const room = document.body.dataset.room || "general";
 
 // En este orden porque cada una usa alguna de las de antes. Connection no conoce a
@@ -80,8 +80,8 @@ const typing = new Typing(byId("typing"), composer, connection, privateChat);
 const outbox = new Outbox(room, messages, connection);
 const conversation = new Conversation(room, messages, outbox, connection, people, notifier);
 
-// Lo que va en la dirección del WebSocket al (re)conectar: desde dónde
-// retomar (since, epoch) y con qué apodo entrar (nick).
+// Lo que va en la dirección del WebSocket al (re)conectar, además de la llave:
+// desde dónde retomar (since, epoch) y con qué apodo entrar (nick).
 function socketParams() {
   return { ...conversation.params(), ...people.params() };
 }
