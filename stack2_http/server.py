@@ -106,6 +106,13 @@ class StaticHandler(SafeStaticFileHandler):
     def set_default_headers(self) -> None:
         add_security_headers(self)
 
+    def set_extra_headers(self, path: str) -> None:
+        # Con ?v= (static_url) se guarda diez años: si cambia, cambia su dirección.
+        # Sin ?v= (los módulos que importa chat/main.js), el navegador pregunta cada
+        # vez (un 304 si no cambió): nunca mezcla un módulo viejo con uno nuevo.
+        if "v" not in self.request.arguments:
+            self.set_header("Cache-Control", "no-cache")
+
 
 class HealthHandler(tornado.web.RequestHandler):
     """/healthz: 200 si este proceso puede atender (y llegar a Redis si lo usa), 503 si no.

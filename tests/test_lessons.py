@@ -202,6 +202,8 @@ def repo_functions() -> set[str]:
                 names |= set(re.findall(r"^\s*(?:async )?def (\w+)", read(path), re.MULTILINE))
             elif path.suffix in (".js", ".html"):
                 names |= set(re.findall(r"function (\w+)\s*\(", read(path)))
+                # Y los métodos de las clases de JavaScript: «  connect() {».
+                names |= set(re.findall(r"^ +(?:async )?(\w+)\([\w, ]*\) \{$", read(path), re.M))
     return names
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from tornado.httpclient import HTTPClientError
@@ -11,6 +13,11 @@ from tornado.websocket import WebSocketClientConnection
 from common.hub import Hub
 from stack2_http.server import make_app
 from tests.helpers import receive, receive_event, wait_closed
+
+# Los módulos de la página (ES modules): main.js y los que importa.
+STATIC = Path(__file__).resolve().parents[1] / "stack2_http" / "static"
+CHAT_MODULES = sorted((STATIC / "chat").glob("*.js"))
+MODULE_NAMES = [f"chat/{path.name}" for path in CHAT_MODULES]
 
 
 @pytest.fixture
@@ -58,7 +65,7 @@ async def test_serves_the_chat_page(http_client, base_url, path) -> None:
     assert response.code == 200
     assert response.headers["Content-Type"].startswith("text/html")
     html = response.body.decode()
-    assert "<script" in html and "/static/chat.js" in html
+    assert re.search(r'<script type="module" src="/static/chat/main\.js\?v=\w+">', html)
     assert "/static/chat.css" in html
 
 
@@ -75,21 +82,57 @@ async def test_the_page_forbids_inline_scripts_and_foreign_connections(http_clie
 @pytest.mark.gen_test
 @pytest.mark.parametrize(
     ("name", "content_type"),
-    [("chat.js", "javascript"), ("chat.css", "text/css"), ("favicon.svg", "image/svg+xml")],
+    [
+        *[(name, "javascript") for name in MODULE_NAMES],
+        ("chat.css", "text/css"),
+        ("favicon.svg", "image/svg+xml"),
+    ],
 )
 async def test_serves_static_files(http_client, base_url, name, content_type) -> None:
     response = await http_client.fetch(f"{base_url}/static/{name}")
     assert response.code == 200
+    # Un módulo con otro tipo (text/plain, por ejemplo) el navegador no lo ejecuta.
     assert content_type in response.headers["Content-Type"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
 @pytest.mark.gen_test
 async def test_the_page_never_writes_user_text_with_innerhtml(http_client, base_url) -> None:
-    script = (await http_client.fetch(base_url + "/static/chat.js")).body.decode()
-    for sink in (".innerHTML", ".outerHTML", "insertAdjacentHTML", "document.write"):
-        assert sink not in script, f"chat.js usa {sink}: el texto de otros podría ejecutarse"
-    assert ".textContent" in script
+    scripts = {
+        name: (await http_client.fetch(f"{base_url}/static/{name}")).body.decode()
+        for name in MODULE_NAMES
+    }
+    assert "chat/render.js" in scripts, "¿Dónde se pintan los mensajes?"
+    for name, script in scripts.items():
+        for sink in (".innerHTML", ".outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+            assert sink not in script, f"{name} usa {sink}: el texto de otros podría ejecutarse"
+    assert ".textContent" in scripts["chat/render.js"]
+
+
+@pytest.mark.parametrize("path", CHAT_MODULES, ids=MODULE_NAMES)
+def test_every_chat_module_is_short_and_says_what_it_is_and_which_lesson_reads_it(path) -> None:
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert len(lines) <= 300, f"{path.name} tiene {len(lines)} líneas: divídelo (máximo 300)"
+    header = "\n".join(line for line in lines[:4] if line.startswith("//"))
+    assert lines[0].startswith("// ") and re.search(r"lecci[oó]n", header), (
+        f"{path.name} debe empezar con un comentario que diga qué es y qué lección lo lee"
+    )
+
+
+@pytest.mark.gen_test
+async def test_a_module_imported_without_its_version_is_checked_again_on_every_load(
+    http_client, base_url
+) -> None:
+    """main.js lleva ?v= (static_url); lo que importa, no: el navegador debe preguntar."""
+    page = (await http_client.fetch(base_url + "/")).body.decode()
+    main = re.search(r'src="(/static/chat/main\.js\?v=\w+)"', page).group(1)
+    versioned = await http_client.fetch(base_url + main)
+    assert "max-age" in versioned.headers["Cache-Control"], "Con ?v= se puede guardar mucho"
+    imported = await http_client.fetch(f"{base_url}/static/chat/connection.js")
+    assert imported.headers.get("Cache-Control") == "no-cache", (
+        "Sin ?v=, el navegador podría seguir usando un módulo viejo tras cambiar el archivo"
+    )
 
 
 # --- Identidad y eventos -------------------------------------------------------------
@@ -131,7 +174,7 @@ async def test_the_others_are_told_when_someone_leaves(connect, ws_url, hub) -> 
 @pytest.mark.gen_test
 async def test_welcome_plus_join_and_leave_rebuild_who_is_online(connect, ws_url, hub) -> None:
     watcher, welcome = await join(connect, ws_url)
-    people = [person["who"] for person in welcome["online"]]  # Como hace chat.js.
+    people = [person["who"] for person in welcome["online"]]  # Como hace chat/people.js.
     others = [(await join(connect, ws_url))[0] for _ in range(4)]
     for leaving in others[1::2]:
         leaving.close()

@@ -47,7 +47,7 @@ async def test_salud_cuenta_las_conexiones_del_chat(http_client, base_url, conec
 async def test_la_pagina_del_chat_sigue_funcionando(http_client, base_url) -> None:
     """No quites las rutas del Stack 2: make_app parte de make_chat_app(hub) y solo añade."""
     respuesta = await http_client.fetch(base_url + "/")
-    assert b"/static/chat.js" in respuesta.body
+    assert b"/static/chat/main.js" in respuesta.body
 
 
 @pytest.mark.gen_test

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
 
 from tests.browser.harness import STACK1_CLIENT, LoopbackServer, WatchedPage
 
@@ -22,6 +23,14 @@ except ImportError:  # Sin Playwright, el fixture «browser» salta (o falla en 
 
 # «127.0.0.1:54321»: el nombre que el servidor del Stack 2 da a cada página.
 IDENTITY = re.compile(r"^127\.0\.0\.1:\d+$")
+# La llave de un navegador del Stack 2 (?client=): 22 o más caracteres de un alfabeto seguro.
+CLIENT_KEY = re.compile(r"^[A-Za-z0-9_-]{22,}$")
+
+
+def socket_address(url: str) -> tuple[str, dict[str, str]]:
+    """La ruta y los parámetros de la dirección de un WebSocket («/ws/clase», {"client": …})."""
+    parts = urlsplit(url)
+    return parts.path, dict(parse_qsl(parts.query))
 
 
 def message_box(page: Page) -> Locator:

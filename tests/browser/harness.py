@@ -170,6 +170,7 @@ class WatchedPage:
     websockets: list[WebSocket] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
 
     async def close(self) -> None:
         await self.context.close()
@@ -193,6 +194,13 @@ async def open_watched_page(
     context.on("request", lambda request: watched.requests.append(request.url))
     page.on("websocket", lambda socket: watched.websockets.append(socket))
     page.on("pageerror", lambda error: watched.errors.append(str(error)))
+
+    def console(message: Any) -> None:
+        # Un módulo que no carga (404, MIME, CSP) no lanza pageerror: solo lo dice la consola.
+        if message.type == "error":
+            watched.console_errors.append(message.text)
+
+    page.on("console", console)
 
     async def dismiss(dialog: Any) -> None:
         watched.dialogs.append(f"{dialog.type}: {dialog.message}")

@@ -18,7 +18,15 @@ import tornado.ioloop
 from common.log import Done, Failed, MemoryLog, Pending, Stored
 from stack2_http.server import make_app
 from tests.browser.a11y import TEXT_CONTRAST_PROBLEMS
-from tests.browser.clients import Stack2, expect, message_log, say, status
+from tests.browser.clients import (
+    CLIENT_KEY,
+    Stack2,
+    expect,
+    message_log,
+    say,
+    socket_address,
+    status,
+)
 from tests.browser.harness import LoopbackServer, serve
 from tests.browser.relay import Relay
 
@@ -200,7 +208,9 @@ async def test_a_reload_resumes_from_its_last_message_instead_of_downloading_aga
     await stack2.wait_connected(mine.page)
     await expect(lines(mine.page)).to_have_text(["uno", "dos"])
     url = mine.websockets[-1].url
-    assert re.search(r"/ws/general\?since=2&epoch=[0-9a-f]+$", url), f"No retomó: {url}"
+    path, query = socket_address(url)
+    assert path == "/ws/general" and sorted(query) == ["client", "epoch", "since"], url
+    assert query["since"] == "2" and re.fullmatch("[0-9a-f]+", query["epoch"]), f"No retomó: {url}"
     welcome = await mine.page.evaluate("window.__received.find((e) => e.type === 'welcome')")
     assert welcome["recovered"] is True and welcome["history"] == [], (
         f"Debía retomar sin descargar otra vez lo que ya tenía: {welcome}"
@@ -401,6 +411,63 @@ async def test_without_random_uuid_each_message_still_gets_its_own_id(stack2) ->
     assert len(cids) == 2 and cids[0] != cids[1], f"Cada mensaje necesita su cid: {cids}"
     for cid in cids:
         assert re.fullmatch(r"[0-9a-f]{32}", cid), f"cid hecho con getRandomValues(): {cid!r}"
+
+
+# --- La llave del navegador (?client=) --------------------------------------------------
+
+
+async def client_key_of(page) -> str:
+    """La llave que la página guardó y la que envió en la dirección de su último WebSocket."""
+    return await page.evaluate("localStorage.getItem('chat2.client')")
+
+
+async def test_one_browser_sends_the_same_client_key_in_every_room_tab_reload_and_reconnection(
+    stack2,
+) -> None:
+    watched = await stack2.open()
+    key = await client_key_of(watched.page)
+    assert key is not None and CLIENT_KEY.match(key), f"Llave mal formada: {key!r}"
+    tab = await watched.context.new_page()  # Otra pestaña del mismo navegador, en otra sala.
+    tab_sockets: list = []
+    tab.on("websocket", lambda socket: tab_sockets.append(socket))
+    await tab.goto(stack2.url() + "sala/clase")
+    await stack2.wait_connected(tab)
+    await watched.page.reload()
+    await stack2.wait_connected(watched.page)
+    await stack2.server.stop()
+    await expect(status(watched.page)).to_have_attribute("data-state", "offline")
+    stack2.server.start()
+    await stack2.wait_connected(watched.page, timeout=RECONNECT_WAIT_MS)
+
+    urls = [socket.url for socket in watched.websockets + tab_sockets]
+    assert len(urls) >= 4, f"Faltan conexiones (primera, recarga, reconexión, pestaña): {urls}"
+    for url in urls:
+        assert socket_address(url)[1].get("client") == key, f"Sin la llave {key}: {url}"
+
+
+async def test_two_browsers_have_two_different_client_keys(stack2) -> None:
+    keys = {await client_key_of((await stack2.open()).page) for _ in range(2)}
+    assert len(keys) == 2, f"Dos navegadores con la misma llave: {keys}"
+
+
+# Como un navegador con las cookies bloqueadas: tocar localStorage lanza un error.
+NO_LOCAL_STORAGE = """
+Object.defineProperty(window, "localStorage", {
+  get() { throw new DOMException("Almacenamiento bloqueado", "SecurityError"); },
+});
+"""
+
+
+async def test_without_local_storage_each_page_load_gets_a_fresh_client_key(stack2) -> None:
+    watched = await stack2.open(init_scripts=[NO_LOCAL_STORAGE])
+    await say(watched.page, "sin almacenamiento")
+    await expect(pending(watched.page)).to_have_count(0)
+    await watched.page.reload()
+    await stack2.wait_connected(watched.page)
+    keys = [socket_address(socket.url)[1].get("client", "") for socket in watched.websockets]
+    assert len(keys) == 2 and all(CLIENT_KEY.match(key) for key in keys), f"Llaves: {keys}"
+    assert keys[0] != keys[1], "Sin almacenamiento, cada carga de la página inventa la suya"
+    assert watched.errors == [], f"Errores de JavaScript: {watched.errors}"
 
 
 async def test_pending_and_failed_messages_have_readable_contrast(stack2, relay) -> None:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 
 from tests.browser.clients import IDENTITY, Stack2, expect, message_log, say, status
+from tests.browser.harness import ROOT
+
+CHAT_MODULES = ROOT / "stack2_http" / "static" / "chat"
 
 pytestmark = pytest.mark.gen_test(timeout=20)
 
@@ -14,7 +18,7 @@ pytestmark = pytest.mark.gen_test(timeout=20)
 # así que aquí se le da más margen que a una espera normal.
 RECONNECT_WAIT_MS = 10_000
 
-# Observadores que las pruebas instalan en la página antes de que cargue chat.js.
+# Observadores que las pruebas instalan en la página antes de que carguen los módulos del chat.
 # No cambian lo que hace la página: solo anotan.
 # Cada WebSocket que crea la página, y cuándo se abrió y se cerró (reloj de la página).
 COUNT_SOCKETS = """
@@ -294,10 +298,16 @@ async def test_the_page_works_under_its_csp_without_a_single_violation(stack2) -
     second = await stack2.open(init_scripts=[RECORD_CSP_VIOLATIONS])
     await say(first.page, "Todo en orden")
     await expect(messages(second.page).locator(".text")).to_have_text(["Todo en orden"])
+    modules = sorted(path.name for path in CHAT_MODULES.glob("*.js"))
     for watched in (first, second):
         violations = await watched.page.evaluate("window.__violations")
         assert violations == [], f"La propia página choca con su CSP: {violations}"
         assert watched.errors == [], f"Errores de JavaScript: {watched.errors}"
+        assert watched.console_errors == [], f"Errores en la consola: {watched.console_errors}"
+        loaded = sorted(
+            {urlsplit(url).path.rsplit("/", 1)[1] for url in watched.requests if "/chat/" in url}
+        )
+        assert loaded == modules, f"La página cargó {loaded}; static/chat/ tiene {modules}"
         background = await watched.page.locator(".topbar").evaluate(
             "(el) => getComputedStyle(el).backgroundColor"
         )

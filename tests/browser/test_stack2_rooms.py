@@ -9,7 +9,7 @@ import pytest
 
 from common.presence import Change, Presence
 from stack2_http.server import make_app
-from tests.browser.clients import Stack2, expect, message_box, message_log, say
+from tests.browser.clients import Stack2, expect, message_box, message_log, say, socket_address
 from tests.browser.harness import LoopbackServer, serve
 
 pytestmark = pytest.mark.gen_test(timeout=30)
@@ -78,7 +78,9 @@ async def test_two_rooms_in_four_pages_keep_their_messages_apart(stack2) -> None
     for watched in recreo:
         await expect(lines(watched.page)).to_have_text(["¿jugamos al fútbol?"])
         await expect(people(watched.page)).to_have_count(2)
-    assert all(re.search(r"/ws/clase$", w.websockets[-1].url) for w in clase)
+    for watched in clase:
+        path, query = socket_address(watched.websockets[-1].url)
+        assert (path, sorted(query)) == ("/ws/clase", ["client"]), watched.websockets[-1].url
 
 
 async def test_the_room_list_shows_rooms_with_people_and_keeps_up(stack2) -> None:

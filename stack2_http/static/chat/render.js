@@ -1,0 +1,119 @@
+// Cómo se pinta la conversación: cada fila de la lista de mensajes se construye
+// con createElement, y el texto de otros entra siempre por textContent (lección 7).
+// MessageList es la dueña de la lista <ol id="messages">: solo ella coloca filas.
+
+// Todo el texto que viene de otros usuarios entra con textContent, nunca
+// con innerHTML: así un «<script>» se ve como texto y no se ejecuta.
+export function fillMessage(item, event, mine) {
+  item.className = mine ? "message mine" : "message";
+  const meta = document.createElement("div");
+  meta.className = "meta";
+  if (event.nick) {
+    const nick = document.createElement("strong");
+    nick.className = "nick";
+    nick.textContent = event.nick;
+    meta.append(nick, " ");
+  }
+  // La identidad IP:puerto siempre se ve: un apodo se elige, la identidad no.
+  const sender = document.createElement("span");
+  sender.className = "from";
+  sender.textContent = "[" + event.from + "]";
+  meta.append(sender);
+  if (mine) {
+    const badge = document.createElement("span");
+    badge.className = "badge";
+    badge.textContent = "tú";
+    meta.append(" ", badge);
+  }
+  meta.append(" ", timeOf(event.time));
+  item.replaceChildren(meta, textOf(event.text));
+}
+
+// Un privado: en vez de quién lo firma, una etiqueta que dice de quién y para quién.
+export function privateRow(event, label, mine) {
+  const item = document.createElement("li");
+  item.className = mine ? "message private mine" : "message private";
+  const meta = document.createElement("div");
+  meta.className = "meta";
+  const tag = document.createElement("span");
+  tag.className = "private-label";
+  tag.textContent = label;
+  meta.append(tag, " ", timeOf(event.time));
+  item.replaceChildren(meta, textOf(event.text));
+  return item;
+}
+
+// Un mensaje nuestro sin confirmar: se ve al instante; su estado lo pone setRowState.
+// Con el ack, fillMessage rellena esta misma fila: no salta ni cambia de sitio.
+export function pendingRow(text) {
+  const item = document.createElement("li");
+  item.className = "message mine pending";
+  item.replaceChildren(document.createElement("div"), textOf(text));
+  item.firstChild.className = "meta";
+  return item;
+}
+
+// «enviando…», «pendiente…» o «No se envió: …», en lugar de quién y cuándo.
+export function setRowState(item, text) {
+  const state = document.createElement("span");
+  state.className = "state";
+  state.textContent = text;
+  item.querySelector(".meta").replaceChildren(state);
+}
+
+function textOf(content) {
+  const text = document.createElement("p");
+  text.className = "text";
+  text.textContent = content;
+  return text;
+}
+
+// La hora (del servidor) en la forma local de quien lee: «14:05».
+function timeOf(iso) {
+  const time = document.createElement("time");
+  time.dateTime = iso;
+  time.textContent = new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return time;
+}
+
+// La dueña de la lista: avisos y mensajes entran por aquí, en su sitio.
+export class MessageList {
+  constructor(list) {
+    this.list = list;
+  }
+
+  // Un aviso de la propia página («Se perdió la conexión», «Te has unido…»).
+  addNotice(text, kind) {
+    const item = document.createElement("li");
+    item.className = "notice" + (kind ? " " + kind : "");
+    item.textContent = text;
+    this.place(item);
+  }
+
+  // Las filas pendientes van siempre al final, en el orden en que se escribieron;
+  // todo lo demás (mensajes con número, avisos) entra justo encima de ellas.
+  // Como los mensajes llegan en orden de seq, la lista queda en ese orden.
+  place(item, atEnd) {
+    const list = this.list;
+    // Solo bajamos hasta el final si el usuario ya estaba abajo del todo.
+    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    const firstPending = atEnd ? null : list.querySelector("li.pending");
+    const below =
+      firstPending !== null &&
+      item.isConnected &&
+      firstPending.compareDocumentPosition(item) & Node.DOCUMENT_POSITION_FOLLOWING;
+    if (firstPending !== null && (!item.isConnected || below)) {
+      list.insertBefore(item, firstPending);
+    } else if (!item.isConnected) {
+      list.append(item);
+    }
+    if (atBottom) {
+      this.scrollToEnd();
+    }
+  }
+
+  // Abajo del todo: lo más nuevo a la vista.
+  scrollToEnd() {
+    this.list.scrollTop = this.list.scrollHeight;
+  }
+}
