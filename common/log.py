@@ -15,10 +15,15 @@ defecto). Las reglas que cumplen todos:
 * Un mensaje se guarda *antes* de que nadie lo vea: primero el almacén, después
   el aviso a quien lo envió (``done``) y después el reparto (``subscribe``).
   Así nadie ve un mensaje que un reinicio podría borrar.
-* Un reintento con el mismo ``cid`` (el identificador que elige el cliente) no
-  crea un mensaje nuevo: recibe el ``seq`` del primero y no se reparte otra vez.
+* Un reintento con el mismo ``cid`` (el identificador que elige el cliente) *del
+  mismo remitente* no crea un mensaje nuevo: recibe el ``seq`` del primero y no se
+  reparte otra vez. El remitente (``sender``) es la clave que la página guarda en
+  su navegador (``?client=``), o la propia conexión si no la envía. Un ``cid`` solo
+  es único para quien lo eligió: dos personas con el mismo ``cid`` envían dos
+  mensajes, y los dos llegan.
 * Se guardan los últimos ``history_size`` mensajes de cada sala. Retomar
   funciona si lo perdido está entero entre ellos; si no, nunca se da a medias.
+  Un reintento se reconoce mientras su mensaje siga entre ellos.
 """
 
 from __future__ import annotations
@@ -49,12 +54,27 @@ class Replay(NamedTuple):
     reason: str | None = None  # Si recovered es False: "epoch_changed" o "too_far_behind".
 
 
+# Lo que reconoce un reintento: (remitente, cid). Un cid solo no basta: lo elige
+# cada cliente, y dos pueden elegir el mismo (la lección 10 lo cuenta).
+RetryKey = tuple[str, str]
+
+
 class Pending(NamedTuple):
     """Un mensaje que espera a estar guardado."""
 
     room: str
+    sender: str  # Quién lo envía: su clave de ?client= o su conexión (ver arriba).
     cid: str | None
     encode: Encode
+
+    @property
+    def key(self) -> RetryKey | None:
+        """(remitente, cid), o None si no lleva cid (entonces no se reintenta)."""
+        return None if self.cid is None else (self.sender, self.cid)
+
+    def numbered(self, seq: int) -> Stored:
+        """El mismo mensaje con su número ya puesto: así se guarda."""
+        return Stored(self.room, seq, self.sender, self.cid, self.encode(seq))
 
 
 class Stored(NamedTuple):
@@ -62,8 +82,14 @@ class Stored(NamedTuple):
 
     room: str
     seq: int
+    sender: str | None  # None en lo guardado antes de que existiera (no se sabe quién fue).
     cid: str | None
     frame: str
+
+    @property
+    def key(self) -> RetryKey | None:
+        """(remitente, cid), o None si con él no se puede reconocer un reintento."""
+        return None if self.sender is None or self.cid is None else (self.sender, self.cid)
 
 
 class _Room:
@@ -74,10 +100,12 @@ class _Room:
     def __init__(self, history_size: int) -> None:
         self.seq = 0  # El último número guardado.
         self.frames: deque[str] = deque(maxlen=history_size)  # Los últimos, en orden.
-        # cid → seq de los mensajes que siguen en el historial (para los reintentos).
-        self.cids: OrderedDict[str, int] = OrderedDict()
-        # cid → avisos pendientes de los reintentos de un mensaje que aún se guarda.
-        self.waiting: dict[str, list[tuple[Done, Failed]]] = {}
+        # (remitente, cid) → seq de los mensajes que siguen en el historial (para los
+        # reintentos), del más antiguo al más nuevo.
+        self.cids: OrderedDict[RetryKey, int] = OrderedDict()
+        # (remitente, cid) → avisos pendientes de los reintentos de un mensaje que aún
+        # se está guardando.
+        self.waiting: dict[RetryKey, list[tuple[Done, Failed]]] = {}
 
 
 class Log:
@@ -137,24 +165,33 @@ class Log:
         return Replay(list(state.frames)[-missed:], True)
 
     def append(
-        self, room: str, cid: str | None, encode: Encode, done: Done, failed: Failed
+        self,
+        room: str,
+        sender: str,
+        cid: str | None,
+        encode: Encode,
+        done: Done,
+        failed: Failed,
     ) -> None:
-        """Guarda un mensaje; ``encode(seq)`` da su frame cuando ya tiene número.
+        """Guarda un mensaje de ``sender``; ``encode(seq)`` da su frame cuando ya tiene número.
 
-        Cuando está guardado se llama a ``done(seq)`` y luego se reparte. Si el
-        ``cid`` ya se guardó (un reintento), ``done`` recibe el mismo ``seq`` y no
-        se reparte nada. Si no se pudo guardar, ``failed(error)``.
+        Cuando está guardado se llama a ``done(seq)`` y luego se reparte. Si ese
+        remitente ya guardó ese ``cid`` (un reintento), ``done`` recibe el mismo
+        ``seq`` y no se reparte nada. Si no se pudo guardar, ``failed(error)``.
+        El remitente no aparece en el frame: solo sirve para reconocer reintentos.
         """
         state = self._room(room)
-        if cid is not None:
-            if cid in state.cids:
-                done(state.cids[cid])  # Un reintento de algo ya guardado.
+        pending = Pending(room, sender, cid, encode)
+        key = pending.key
+        if key is not None:
+            if key in state.cids:
+                done(state.cids[key])  # Un reintento de algo ya guardado.
                 return
-            if cid in state.waiting:
-                state.waiting[cid].append((done, failed))  # El mismo, aún guardándose.
+            if key in state.waiting:
+                state.waiting[key].append((done, failed))  # El mismo, aún guardándose.
                 return
-            state.waiting[cid] = []
-        self._write(Pending(room, cid, encode), done, failed)
+            state.waiting[key] = []
+        self._write(pending, done, failed)
 
     def close(self) -> None:
         """Termina lo que esté guardando y suelta el almacén."""
@@ -195,7 +232,7 @@ class Log:
         """Un mensaje ya está guardado: se recuerda, se avisa y se reparte, en ese orden."""
         state = self._room(stored.room)
         self._remember(state, stored)
-        waiting = state.waiting.pop(stored.cid, []) if stored.cid is not None else []
+        waiting = state.waiting.pop(stored.key, []) if stored.key is not None else []
         done(stored.seq)
         for also, _ in waiting:
             also(stored.seq)
@@ -205,7 +242,7 @@ class Log:
     def _not_stored(self, pending: Pending, done: Done, failed: Failed, error: Exception) -> None:
         """No se pudo guardar: quien lo envió (y quien lo reintentó) lo sabrá."""
         state = self._room(pending.room)
-        waiting = state.waiting.pop(pending.cid, []) if pending.cid is not None else []
+        waiting = state.waiting.pop(pending.key, []) if pending.key is not None else []
         failed(error)
         for _, also in waiting:
             also(error)
@@ -222,8 +259,8 @@ class Log:
     def _remember(self, state: _Room, stored: Stored) -> None:
         state.seq = stored.seq
         state.frames.append(stored.frame)
-        if stored.cid is not None:
-            state.cids[stored.cid] = stored.seq
+        if stored.key is not None:
+            state.cids[stored.key] = stored.seq
         # Los reintentos se reconocen mientras el mensaje siga en el historial.
         oldest = stored.seq - len(state.frames)
         while state.cids and next(iter(state.cids.values())) <= oldest:
@@ -239,4 +276,4 @@ class MemoryLog(Log):
 
     def _write(self, pending: Pending, done: Done, failed: Failed) -> None:
         seq = self._next_seq(pending.room)
-        self._stored(Stored(pending.room, seq, pending.cid, pending.encode(seq)), done)
+        self._stored(pending.numbered(seq), done)

@@ -6,8 +6,8 @@ proceso tiene una copia de lo reciente en memoria (la de ``Log``) para contestar
 sin esperar. Lo que hay que saber para leer este archivo:
 
 * **El número lo pone Redis, de una vez.** Un script Lua (``APPEND``) comprueba el
-  epoch, mira si el ``cid`` ya se guardó, suma 1 al contador de la sala y añade el
-  mensaje al stream, todo junto: Redis ejecuta un script entero sin mezclarlo con
+  epoch, mira si ese remitente ya guardó ese ``cid``, suma 1 al contador de la sala y
+  añade el mensaje al stream, todo junto: Redis ejecuta un script entero sin mezclarlo con
   nada. Dos procesos que envían a la vez nunca reciben el mismo ``seq``, y no
   quedan huecos. Es lo que hace el motor de Redis de Centrifugo.
 * **Un stream por sala** (``chat:stream:SALA``), con ``MAXLEN`` = ``--history``.
@@ -40,10 +40,16 @@ EPOCH_KEY = "chat:epoch"
 # Cuánto espera cada XREAD a que llegue algo; al volver sin nada, se mira el epoch.
 READ_BLOCK_MS = 1000
 
-# KEYS: epoch, contador de la sala, stream de la sala, cids de la sala.
-# ARGV: epoch que cree tener el proceso, epoch nuevo por si no hay ninguno, cid ("" si
-# no hay), el frame antes y después del número, --history, y quién lo envía.
-APPEND = """
+# KEYS: epoch, contador de la sala, stream de la sala, reintentos de la sala.
+# ARGV: epoch que cree tener el proceso, epoch nuevo por si no hay ninguno, remitente,
+# cid ("" si no hay), el frame antes y después del número, --history, y el proceso que
+# lo escribe (para reconocer su entrada al leerla).
+#
+# Los reintentos de la sala son un sorted set: cada miembro es «remitente\ncid» (un
+# remitente nunca lleva un salto de línea) y su puntuación, el seq de ese mensaje.
+# Se quitan los que ya no están en el historial: un reintento se reconoce mientras su
+# mensaje siga guardado, igual que en memoria o en SQLite.
+APPEND = r"""
 local epoch = redis.call('GET', KEYS[1])
 if not epoch then
   redis.call('SET', KEYS[1], ARGV[2])
@@ -52,19 +58,21 @@ end
 if epoch ~= ARGV[1] then
   return {'epoch', epoch}
 end
-local cid = ARGV[3]
+local cid = ARGV[4]
+local retry = ARGV[3] .. '\n' .. cid
 if cid ~= '' then
-  local old = redis.call('ZSCORE', KEYS[4], cid)
+  local old = redis.call('ZSCORE', KEYS[4], retry)
   if old then
     return {'dup', tonumber(old)}
   end
 end
 local seq = redis.call('INCR', KEYS[2])
-local frame = ARGV[4] .. seq .. ARGV[5]
-redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[6], seq .. '-0', 'c', cid, 'f', frame, 'w', ARGV[7])
+local frame = ARGV[5] .. seq .. ARGV[6]
+redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[7], seq .. '-0',
+  's', ARGV[3], 'c', cid, 'f', frame, 'w', ARGV[8])
 if cid ~= '' then
-  redis.call('ZADD', KEYS[4], seq, cid)
-  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', seq - tonumber(ARGV[6]))
+  redis.call('ZADD', KEYS[4], seq, retry)
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', seq - tonumber(ARGV[7]))
 end
 return {'ok', seq}
 """
@@ -180,13 +188,13 @@ class RedisLog(Log):
     async def _store(self, batch: list[tuple[Pending, Done, Failed]]) -> None:
         tokens, calls = [], []
         for pending, done, _ in batch:
-            room, cid = pending.room, pending.cid
+            room = pending.room
             head, tail = split_frame(pending.encode)
             token = f"{self._writer}:{next(self._tokens)}"
             tokens.append(token)
             self._inflight[token] = (pending, done)
             keys = [EPOCH_KEY, f"chat:seq:{room}", stream_key(room), f"chat:cids:{room}"]
-            args = [self.epoch, secrets.token_hex(4), cid or "", head, tail]
+            args = [self.epoch, secrets.token_hex(4), pending.sender, pending.cid or "", head, tail]
             calls.append([*keys, *args, self.history_size, token])
         try:
             answers = await self._appends(calls)
@@ -213,7 +221,6 @@ class RedisLog(Log):
     def _answered(
         self, pending: Pending, done: Done, failed: Failed, token: str, answer: object
     ) -> None:
-        room, cid = pending.room, pending.cid
         if isinstance(answer, BaseException):
             self._inflight.pop(token, None)
             if isinstance(answer, (RedisError, OSError)) and not isinstance(answer, ResponseError):
@@ -229,12 +236,14 @@ class RedisLog(Log):
             self._not_stored(pending, done, failed, RedisUnavailable("epoch"))
         elif status == "dup":
             self._inflight.pop(token, None)
-            self._ack(room, cid, int(value), done)  # Un reintento: mismo número, sin reparto.
+            self._ack(pending, int(value), done)  # Un reintento: mismo número, sin reparto.
         elif self._inflight.pop(token, None) is not None:
-            self._ack(room, cid, int(value), done)  # Guardado: el ack, y el lector lo reparte.
+            self._ack(pending, int(value), done)  # Guardado: el ack, y el lector lo reparte.
 
-    def _ack(self, room: str, cid: str | None, seq: int, done: Done) -> None:
-        waiting = self._room(room).waiting.pop(cid, []) if cid is not None else []
+    def _ack(self, pending: Pending, seq: int, done: Done) -> None:
+        """Avisa a quien lo envió, y a sus reintentos que esperaban, del número que tiene."""
+        key = pending.key
+        waiting = self._room(pending.room).waiting.pop(key, []) if key is not None else []
         done(seq)
         for also, _ in waiting:
             also(seq)
@@ -312,12 +321,17 @@ class RedisLog(Log):
             return
         mine = self._inflight.pop(token, None)
         if mine is not None:
-            self._ack(stored.room, stored.cid, stored.seq, mine[1])
+            self._ack(mine[0], stored.seq, mine[1])
         self._remember(state, stored)
         for listener in self._listeners:
             listener(stored.room, stored.frame)
 
 
 def _stored(room: str, entry_id: str, fields: dict[str, str]) -> Stored:
+    """Una entrada del stream, como mensaje guardado.
+
+    Lleva su remitente (``s``) para que un proceso que carga la sala reconozca los
+    reintentos igual que el que la escribió; las entradas de antes no lo tienen.
+    """
     seq = int(entry_id.split("-", 1)[0])
-    return Stored(room, seq, fields.get("c") or None, fields["f"])
+    return Stored(room, seq, fields.get("s"), fields.get("c") or None, fields["f"])

@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS meta (
 CREATE TABLE IF NOT EXISTS messages (
     room TEXT NOT NULL,
     seq INTEGER NOT NULL,
-    cid TEXT,
+    sender TEXT,           -- quién lo envió (su clave o su conexión): nunca sale en el frame
+    cid TEXT,              -- con sender, reconoce un reintento tras reiniciar
     frame TEXT NOT NULL,   -- el evento «message» tal como se envió, en JSON
     PRIMARY KEY (room, seq)
 ) WITHOUT ROWID;
@@ -75,11 +76,13 @@ class SqliteLog(Log):
         for room, latest in self._db.execute("SELECT room, MAX(seq) FROM messages GROUP BY room"):
             self._next[room] = latest
             rows = self._db.execute(
-                "SELECT seq, cid, frame FROM messages WHERE room = ? AND seq > ? ORDER BY seq",
+                "SELECT seq, sender, cid, frame FROM messages "
+                "WHERE room = ? AND seq > ? ORDER BY seq",
                 (room, latest - history_size),
             )
-            for seq, cid, frame in rows:
-                self._load(Stored(room, seq, cid, frame))
+            for seq, sender, cid, frame in rows:
+                # Con el remitente y el cid, un reintento se reconoce también tras reiniciar.
+                self._load(Stored(room, seq, sender, cid, frame))
         self.commits = 0  # Cuántos commits lleva: en una ráfaga, muchos menos que mensajes.
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._writer, name="chat-sqlite", daemon=True)
@@ -130,11 +133,11 @@ class SqliteLog(Log):
             for pending, done, _, _ in batch:
                 seq = numbers.get(pending.room, 0) + 1
                 numbers[pending.room] = seq
-                stored.append((Stored(pending.room, seq, pending.cid, pending.encode(seq)), done))
+                stored.append((pending.numbered(seq), done))
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 self._db.executemany(
-                    "INSERT INTO messages (room, seq, cid, frame) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO messages (room, seq, sender, cid, frame) VALUES (?, ?, ?, ?, ?)",
                     [item for item, _ in stored],
                 )
                 # Solo se guardan los últimos history_size de cada sala.
@@ -199,6 +202,7 @@ def open_database(path: str) -> sqlite3.Connection:
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', lower(hex(randomblob(4))));"
             "COMMIT;"
         )
+        add_sender_column(db)  # Una base de datos de antes se pone al día aquí mismo.
     except UnusableDatabase:
         db.close()
         raise
@@ -212,3 +216,21 @@ def open_database(path: str) -> sqlite3.Connection:
             reason = f"no se puede usar {path}: {error}"
         raise UnusableDatabase(f"Error: {reason}. {hint}") from None
     return db
+
+
+def add_sender_column(db: sqlite3.Connection) -> None:
+    """Pone al día una base de datos de antes de la columna ``sender``, sin perder nada.
+
+    Antes, un reintento se reconocía solo por su ``cid`` en toda la sala, y dos
+    estudiantes que elegían el mismo perdían un mensaje. Ahora se reconoce por
+    remitente y ``cid``, y el remitente hay que guardarlo. Una base de datos de antes
+    (un ``datos/chat.sqlite3`` de otra clase) no tiene esa columna: se añade aquí, en
+    el mismo archivo, para no perder su historial ni su epoch. ``ADD COLUMN`` no
+    reescribe la tabla: es instantáneo aunque haya miles de mensajes.
+    """
+    columns = {row[1] for row in db.execute("PRAGMA table_info(messages)")}
+    if "sender" not in columns:
+        # Los mensajes de antes quedan con sender NULL: no se sabe quién los envió, así
+        # que un reintento de uno de ellos ya no se reconocería. Solo puede pasarle a un
+        # mensaje que iba de camino justo cuando se actualizó el servidor.
+        db.execute("ALTER TABLE messages ADD COLUMN sender TEXT")

@@ -7,12 +7,16 @@ entrega sin pérdidas (seq, epoch, ack, retomar) en lessons/10_historial/README.
 El cliente envía:
     message  {"text": "Hola", "cid": "…"}        cid: opcional, 1-64 caracteres que
                                                  elige el cliente para reconocer su mensaje
+                                                 (único para él, no para toda la sala)
     nick     {"nick": "Ana"}                     elige o cambia su apodo
     typing   {}                                  «estoy escribiendo» (como mucho uno cada 2 s)
     private  {"to": "IP:puerto", "text": "…"}    solo para esa persona de la misma sala
 
 Se conecta a ``/ws/<sala>`` (``/ws`` es «general»); con ``?since=SEQ&epoch=EPOCH``
-retoma tras un corte, y con ``?nick=Ana`` entra ya con su apodo (lección 11).
+retoma tras un corte, y con ``?nick=Ana`` entra ya con su apodo (lección 11). Con
+``?client=CLAVE`` (8-64 caracteres de ``A-Za-z0-9_-``, al azar, la misma en cada
+conexión de esa página) el servidor reconoce sus reintentos aunque lleguen por otra
+conexión; sin ella, solo los de esta. La clave no se reenvía nunca a nadie.
 
 El servidor envía:
     welcome  {"you", "room", "online", "epoch", "seq", "history", "recovered", "reason"?}
@@ -43,6 +47,9 @@ from typing import Any, NamedTuple
 MAX_TEXT_LENGTH = 2000
 # El identificador que el cliente pone a cada mensaje (crypto.randomUUID() mide 36).
 MAX_CID_LENGTH = 64
+# La clave de cliente de ?client=: al azar, como la que guarda la página (22
+# caracteres de base64url). Con menos de 8, dos clientes podrían elegir la misma.
+CLIENT_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 # Un epoch es un nombre corto (el servidor los crea de 8 caracteres hexadecimales).
 EPOCH_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 # Un seq cabe de sobra en 15 cifras; un número de mil cifras es un ataque.
@@ -231,6 +238,20 @@ def parse_cid(cid: Any) -> str | None:
             "invalid_cid", f'El campo "cid" debe ser un texto de 1 a {MAX_CID_LENGTH} caracteres.'
         )
     return cid
+
+
+def parse_client(client: str | None) -> str | None:
+    """La clave de ``?client=``: ausente (None) o 8-64 caracteres de ``A-Za-z0-9_-``."""
+    if client is None:
+        return None
+    if not CLIENT_PATTERN.fullmatch(client):
+        raise ProtocolError(
+            "invalid_client",
+            '"client" debe ser una clave de 8 a 64 caracteres: letras sin tildes ni «ñ», '
+            "cifras, «-» o «_». Entras sin clave: tus reintentos solo se reconocerán en esta "
+            "conexión.",
+        )
+    return client
 
 
 def parse_resume(since: str | None, epoch: str | None) -> tuple[int | None, str | None]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import secrets
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
@@ -150,13 +151,18 @@ class Session:
     tiene aquí su sitio.
     """
 
-    __slots__ = ("flood", "identity", "nick", "room")
+    __slots__ = ("flood", "identity", "nick", "room", "sender")
 
-    def __init__(self, identity: str, room: str, flood: FloodGuard) -> None:
+    def __init__(self, identity: str, room: str, flood: FloodGuard, client: str | None) -> None:
         self.identity = identity  # «IP:puerto», como lo ve el servidor.
         self.room = room  # La sala, que sale de la dirección (/ws/<sala>).
         self.flood = flood  # Su cubo de fichas (--rate, --burst) y el de su IP (--address-rate).
         self.nick: str | None = None  # Su apodo, cuando lo elige (lección 11).
+        # Quién envía sus mensajes, para reconocer sus reintentos (lección 10): la clave
+        # de ?client=, la misma en cada conexión de esa página; sin clave, esta conexión
+        # y ninguna otra (su IP:puerto y algo al azar: un puerto se vuelve a usar).
+        # Nunca sale en un frame: con ella, otro podría adelantarse a sus reintentos.
+        self.sender = client or f"{identity}#{secrets.token_hex(4)}"
 
 
 class ChatSocket(HubSocket):
@@ -205,7 +211,8 @@ class ChatSocket(HubSocket):
             return  # Chat lleno: el hub ya la cerró con 1013 y nadie debe saber de ella.
         # Su propio cubo de fichas, y también el de su IP (--address-rate).
         flood = FloodGuard(chat.flood, shared=address_messages(self))
-        session = self.session = Session(identity, room, flood)
+        client, client_problem = self.client_key()
+        session = self.session = Session(identity, room, flood, client)
         count = chat.presence.join(room, identity)
         nick_problem = self.take_nick(self.get_query_argument("nick", None))
         # Todo esto ocurre sin ceder el loop: ningún mensaje puede guardarse entre leer
@@ -215,12 +222,21 @@ class ChatSocket(HubSocket):
         online = [person._asdict() for person in chat.presence.people(room)]
         epoch, latest = chat.log.epoch, chat.log.latest(room)
         chat.hub.send(self, protocol.welcome(identity, room, online, epoch, latest, *replay))
-        for refused in (problem, nick_problem):  # Se entra igual, con un aviso.
+        for refused in (problem, nick_problem, client_problem):  # Se entra igual, con un aviso.
             if refused is not None:
                 chat.hub.send(self, protocol.error(refused))
         if not chat.log.healthy:  # Quien entra con Redis caído lo sabe desde el principio.
             chat.hub.send(self, protocol.status(True, DEGRADED_TEXT))
         chat.hub.broadcast(protocol.join(identity, count, session.nick), exclude=self, room=room)
+
+    def client_key(self) -> tuple[str | None, protocol.ProtocolError | None]:
+        """La clave de ``?client=`` (la página la guarda en su navegador), y el error si no vale."""
+        # strip=False: una clave con espacios no es la misma clave sin ellos.
+        asked = self.get_query_argument("client", None, strip=False)
+        try:
+            return protocol.parse_client(asked), None
+        except protocol.ProtocolError as problem:
+            return None, problem
 
     def take_nick(self, asked: str | None) -> protocol.ProtocolError | None:
         """Da a esta conexión el apodo ``asked`` si es válido y está libre; si no, el error."""
@@ -296,7 +312,9 @@ class ChatSocket(HubSocket):
         def failed(error: Exception) -> None:
             self.hub.send(self, protocol.error(protocol.unavailable(cid)))
 
-        log.append(room, cid, encode, stored, failed)
+        # El log reconoce un reintento por quién lo envía y su cid: un cid solo es único
+        # para quien lo eligió, y dos estudiantes pueden elegir el mismo.
+        log.append(room, session.sender, cid, encode, stored, failed)
 
     def on_nick(self, event: protocol.Nick) -> None:
         """Un apodo nuevo: si está libre, lo sabe toda la sala (también quien lo pidió)."""

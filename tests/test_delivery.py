@@ -22,7 +22,7 @@ from common.limits import FloodLimits
 from common.log import Log, MemoryLog
 from common.sqlite_log import SqliteLog
 from stack2_http.server import make_app
-from tests.helpers import enter, next_of, receive_event, wait_closed
+from tests.helpers import enter, next_of, receive, receive_event, wait_closed
 from tests.rawws import OPCODE_CLOSE, OPCODE_TEXT, RawClient, encode_frame
 
 
@@ -117,6 +117,27 @@ async def test_a_message_without_cid_gets_no_ack(connect, ws_url) -> None:
     await ana.write_message(chat("sin cid"))
     event = await receive_event(ana, "message")
     assert "cid" not in event
+
+
+@pytest.mark.gen_test
+async def test_the_client_key_is_never_sent_to_anyone(connect, ws_url) -> None:
+    # Quien supiera la clave de Ana podría enviar antes que ella sus cids y quedarse
+    # con sus reintentos: no sale en ningún frame, ni a los demás ni a ella misma.
+    key = "clave-secreta-de-ana"
+    ana, welcome = await joined(connect, f"{ws_url}?client={key}")
+    luis, _ = await joined(connect, ws_url)
+    await ana.write_message(chat("hola", cid="c1"))
+    frames = [json.dumps(welcome), await receive(luis)]  # Luis: el mensaje de Ana.
+    frames += [await receive(ana) for _ in range(3)]  # Ana: la entrada de Luis, ack, mensaje.
+    _, late = await joined(connect, ws_url)  # Quien llega después: el historial.
+    frames.append(json.dumps(late))
+    assert [json.loads(frame)["type"] for frame in frames[1:-1]] == [
+        "message",
+        "join",
+        "ack",
+        "message",
+    ]
+    assert not [frame for frame in frames if key in frame], "La clave salió en un frame"
 
 
 @pytest.mark.gen_test

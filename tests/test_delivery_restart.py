@@ -91,12 +91,13 @@ async def test_an_acked_message_is_on_disk_even_if_the_server_dies_right_after(
 async def test_a_retry_after_a_restart_is_still_recognised(servers, tmp_path) -> None:
     db = tmp_path / "chat.sqlite3"
     server = await start(servers, db)
-    conn, _ = await open_chat(server)
+    # La misma página antes y después: su clave (?client=) dice que es el mismo remitente.
+    conn, _ = await open_chat(server, "?client=clave-de-ana")
     first = await send_and_ack(conn, "hola", "reintento")
     await kill_hard(server)
     conn.close()
     again = await start(servers, db)
-    conn, _ = await open_chat(again)
+    conn, _ = await open_chat(again, "?client=clave-de-ana")
     assert await send_and_ack(conn, "hola", "reintento") == first
     conn.close()
     await again.stop()

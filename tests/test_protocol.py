@@ -58,6 +58,24 @@ def test_invalid_frames_raise_a_protocol_error_with_a_code(raw, code) -> None:
     assert error.value.code == code
 
 
+@pytest.mark.parametrize("key", ["k" * 8, "k" * 64, "Az09_-Az", "x3Jq8_VbN-4mKp1sZ0aW7Q"])
+def test_a_client_key_of_8_to_64_letters_digits_dashes_or_underscores_is_accepted(key) -> None:
+    assert protocol.parse_client(key) == key
+
+
+@pytest.mark.parametrize(
+    "key", ["", "k" * 7, "k" * 65, "con espacios", "clave\n123", "ñandú-ñandú", "clave.con.puntos"]
+)
+def test_any_other_client_key_is_refused_in_spanish_as_invalid_client(key) -> None:
+    with pytest.raises(protocol.ProtocolError) as refused:
+        protocol.parse_client(key)
+    assert refused.value.code == "invalid_client" and "clave" in refused.value.text
+
+
+def test_no_client_key_is_no_key() -> None:
+    assert protocol.parse_client(None) is None
+
+
 def test_the_longest_allowed_message_is_accepted() -> None:
     text = "x" * protocol.MAX_TEXT_LENGTH
     assert parse_chat_text(json.dumps({"type": "message", "text": text})) == text

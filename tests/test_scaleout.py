@@ -180,10 +180,12 @@ async def test_a_cid_retried_on_the_other_process_gets_the_same_ack_and_no_broad
 ) -> None:
     a, b = await two_processes(redis_server, chats)
     watcher, _ = await join(clients, a.ws)
-    first, _ = await join(clients, a.ws)
+    # Un reintento se reconoce por la clave de la página (?client=), no por la conexión.
+    first, _ = await join(clients, a.ws + "?client=clave-de-ana")
     first.write_message(chat("una vez", "mismo-cid"))
     ack = await next_of(first, "ack")
-    retry, _ = await join(clients, b.ws)  # La página volvió a conectar, a otro proceso.
+    # La página volvió a conectar, a otro proceso, con su misma clave.
+    retry, _ = await join(clients, b.ws + "?client=clave-de-ana")
     retry.write_message(chat("una vez", "mismo-cid"))
     assert await next_of(retry, "ack") == ack
     retry.write_message(chat("otra", "otro-cid"))

@@ -25,6 +25,14 @@ def app(log):
     return make_app(Hub(), FloodLimits(rate=1000, burst=1000), log=log)
 
 
+async def ack_de(conn, texto: str, cid: str) -> int:
+    """Envía un mensaje con ese cid y devuelve el seq de su ack."""
+    await conn.write_message(json.dumps({"type": "message", "text": texto, "cid": cid}))
+    while (evento := await recibir_evento(conn))["type"] != "ack":
+        pass  # Avisos de entrada o mensajes de otros: aquí no importan.
+    return evento["seq"]
+
+
 async def decir(conectar, ws_base, cuantos: int) -> str:
     """Alguien dice «m1», «m2»… y espera el ack de cada uno; devuelve el epoch."""
     ana = await conectar(f"{ws_base}/ws")
@@ -87,3 +95,20 @@ async def test_otra_historia_no_se_mezcla(conectar, ws_base) -> None:
     await decir(conectar, ws_base, 2)
     welcome = await volver(conectar, ws_base, 1, "deotrodia")
     assert (welcome["recovered"], welcome["reason"]) == (False, "epoch_changed")
+
+
+@pytest.mark.gen_test
+async def test_el_mismo_cid_de_dos_personas_son_dos_mensajes(conectar, ws_base) -> None:
+    """El paso 2: un reintento es el mismo cid *de la misma clave* (?client=), nunca de otra.
+
+    No depende de tus TODO: si falla, tu LogDeLaLeccion ha cambiado algo más que replay().
+    """
+    ana = await conectar(f"{ws_base}/ws?client=clave-de-ana-1234")
+    luis = await conectar(f"{ws_base}/ws?client=clave-de-luis-123")
+    for conn in (ana, luis):
+        await recibir_evento(conn, "welcome")
+    assert await ack_de(ana, "soy Ana", "clase-1") == 1
+    assert await ack_de(luis, "soy Luis", "clase-1") == 2, "El mensaje de Luis se perdió"
+    otra_vez = await conectar(f"{ws_base}/ws?client=clave-de-ana-1234")  # Ana, tras un corte.
+    await recibir_evento(otra_vez, "welcome")
+    assert await ack_de(otra_vez, "soy Ana", "clase-1") == 1, "Su reintento debía reconocerse"

@@ -78,6 +78,7 @@ class Student:
 
     async def connect(self, room: str | None = None, **query: Any) -> WebSocketClientConnection:
         """Abre el WebSocket desde la dirección de este estudiante, como un navegador."""
+        self.leave()  # La conexión de antes (quizá ya cortada por el servidor) se cierra aquí.
         base = self.deployment.base(self.n)
         request = HTTPRequest(
             self.url(room, **query),
