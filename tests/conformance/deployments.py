@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from tests.services import ROOT, START_TIMEOUT, Nginx, RedisServer, free_port
+from tests.services import ROOT, START_TIMEOUT, Nginx, RedisServer
 
 # El historial de cada sala en la suite: pocos mensajes, para que «quedarse atrás más de
 # lo que se guarda» se pueda probar sin enviar mil.
@@ -132,7 +134,7 @@ class Deployment:
         if kind == "nginx":
             common.append("--xheaders")  # nginx dice quién es cada estudiante.
         count = 2 if kind in SEVERAL_PROCESSES else 1
-        self.processes = [ChatProcess(folder, free_port(), common) for _ in range(count)]
+        self.processes = [ChatProcess(folder, restartable_port(), common) for _ in range(count)]
         if kind == "nginx":
             self.nginx = Nginx(folder, [chat.port for chat in self.processes])
 
@@ -214,6 +216,25 @@ class Deployment:
 
     def logs(self) -> str:
         return "".join(chat.stderr() for chat in self.processes)
+
+
+def restartable_port() -> int:
+    """Un puerto libre de loopback que ninguna conexión saliente va a ocupar.
+
+    Un proceso que se reinicia vuelve a su mismo puerto. Si fuera uno del rango efímero
+    (el que el sistema da a las conexiones salientes: 32768-60999 en Linux), mientras
+    está parado otra conexión podría quedárselo como puerto de origen y el arranque
+    fallaría con «el puerto ya está en uso». Por eso se elige por debajo de ese rango.
+    """
+    for _ in range(1000):
+        port = random.randrange(20_000, 32_000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise AssertionError("No hay puertos libres entre 20000 y 32000")
 
 
 def _wait_sync(ready, timeout: float = START_TIMEOUT) -> None:
