@@ -9,25 +9,61 @@ import sys
 from pathlib import Path
 
 import pytest
+from tornado.ioloop import IOLoop
 
 from common.cliente import websocket_url
 from common.hub import Hub
+from common.log import Done, Failed, MemoryLog, Pending
+from stack1_pure.server import ChatSocket as Stack1Socket
 from stack1_pure.server import make_app as make_stack1
 from stack2_http.server import make_app as make_stack2
 from tests.helpers import RECEIVE_TIMEOUT, receive
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENT = [sys.executable, "-m", "common.cliente"]
+# Lo que tardan en contestar los servidores «lentos» de abajo: bastante más que el
+# instante que el cliente esperaba antes a ciegas (0,3 s), menos que su plazo (10 s).
+SLOW = 1.0
+
+
+class SlowLog(MemoryLog):
+    """Un log que tarda en guardar, como un disco lento en un aula llena."""
+
+    def _write(self, pending: Pending, done: Done, failed: Failed) -> None:
+        IOLoop.current().call_later(SLOW, super()._write, pending, done, failed)
+
+
+class SlowRelay(Stack1Socket):
+    """Un Stack 1 que tarda en reenviar cada mensaje."""
+
+    def on_message(self, message: str | bytes) -> None:
+        IOLoop.current().call_later(SLOW, super().on_message, message)
+
+
+class Mute(Stack1Socket):
+    """Un servidor que nunca devuelve nada (como el eco de la lección 1 sin terminar)."""
+
+    def on_message(self, message: str | bytes) -> None:
+        pass
+
+
+APPS = {
+    1: make_stack1,
+    2: make_stack2,
+    "stack1 lento": lambda hub: make_stack1(hub, SlowRelay),
+    "stack2 lento": lambda hub: make_stack2(hub, log=SlowLog()),
+    "mudo": lambda hub: make_stack1(hub, Mute),
+}
 
 
 @pytest.fixture
-def stack() -> int:
+def stack() -> int | str:
     return 2
 
 
 @pytest.fixture
-def app(hub: Hub, stack: int):
-    return make_stack1(hub) if stack == 1 else make_stack2(hub)
+def app(hub: Hub, stack: int | str):
+    return APPS[stack](hub)
 
 
 async def run_client(*args: str, stdin: str = "") -> tuple[int, str, str]:
@@ -97,8 +133,9 @@ async def test_stack2_messages_are_shown_as_ip_port_and_text_from_the_page_addre
 @pytest.mark.gen_test(timeout=30)
 async def test_raw_sends_each_line_as_it_is_and_shows_the_frames(http_server, http_port) -> None:
     url = f"ws://127.0.0.1:{http_port}/ws"
+    # Con --raw, el cliente espera la respuesta de los mensajes con cid: el último lo lleva.
     code, out, err = await run_client(
-        url, "--raw", stdin='hola\n{"type": "message", "text": "sí"}\n'
+        url, "--raw", stdin='hola\n{"type": "message", "text": "sí", "cid": "r1"}\n'
     )
     assert code == 0, err
     lines = out.splitlines()
@@ -115,6 +152,44 @@ async def test_a_message_the_server_refuses_is_shown_as_its_spanish_error(
     code, out, err = await run_client(f"ws://127.0.0.1:{http_port}/ws", stdin="x" * 3000 + "\n")
     assert code == 0, err
     assert "⚠ El servidor dice: El mensaje es demasiado largo (máximo 2000 caracteres)." in out
+
+
+@pytest.mark.gen_test(timeout=30)
+@pytest.mark.parametrize("stack", ["stack2 lento"])
+async def test_on_stack2_every_piped_line_gets_its_ack_or_error_before_the_client_closes(
+    stack, http_server, http_port
+) -> None:
+    lines = "uno\n" + "x" * 3000 + "\ndos\n"  # La segunda es demasiado larga: un error.
+    code, out, err = await run_client(f"ws://127.0.0.1:{http_port}/ws", stdin=lines)
+    assert code == 0, err
+    shown = [line.split("] ", 1)[-1] for line in out.splitlines() if line.startswith("[")]
+    assert shown == ["uno", "dos"], out
+    assert "⚠ El servidor dice: El mensaje es demasiado largo" in out
+    assert '"type":"ack"' not in out, "Los ack no se muestran: ya lo dice el propio mensaje"
+
+
+@pytest.mark.gen_test(timeout=30)
+@pytest.mark.parametrize("stack", ["stack1 lento"])
+async def test_on_stack1_the_client_waits_until_every_piped_line_comes_back(
+    stack, http_server, http_port
+) -> None:
+    code, out, err = await run_client(f"ws://127.0.0.1:{http_port}/", stdin="Ana: a\nAna: b\n")
+    assert code == 0, err
+    assert out.splitlines()[1:] == ["Ana: a", "Ana: b"], out
+
+
+@pytest.mark.gen_test(timeout=30)
+@pytest.mark.parametrize("stack", ["mudo"])
+async def test_a_server_that_never_answers_gets_a_spanish_note_and_exit_status_1(
+    stack, http_server, http_port
+) -> None:
+    url = f"ws://127.0.0.1:{http_port}/"
+    code, out, err = await run_client(url, "--timeout=0.5", stdin="hola\nadiós\n")
+    assert code == 1, out + err
+    assert out.splitlines()[-1] == (
+        "Aviso: el servidor no respondió a 2 líneas enviadas en 0,5 s; "
+        "cierro la conexión igualmente."
+    ), out
 
 
 @pytest.mark.gen_test(timeout=30)
