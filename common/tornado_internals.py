@@ -103,29 +103,36 @@ def valid_close_code(code: int) -> bool:
 
 
 class _StrictCloseProtocol(WebSocketProtocol13):
-    """El protocolo WebSocket de Tornado, que a un código de cierre inválido contesta 1002.
+    """El protocolo WebSocket de Tornado, con dos arreglos al cierre que pide el cliente.
 
-    Tornado devuelve el código que le llega, sea cual sea (``_handle_message``, opcode
-    0x8). El RFC pide cerrar con 1002 («error de protocolo»): es lo que comprueban los
-    casos 7.9.x de Autobahn, la batería de pruebas de WebSocket que nadie de aquí escribió.
+    * Tornado devuelve el código que le llega, sea cual sea (``_handle_message``, opcode
+      0x8). El RFC pide cerrar con 1002 («error de protocolo»): es lo que comprueban los
+      casos 7.9.x de Autobahn, la batería de pruebas de WebSocket que nadie de aquí escribió.
+    * Antes de devolver el cierre, sale lo que el hub aún tenga en cola para esta
+      conexión: el camino rápido junta frames hasta el final de la vuelta del loop, y el
+      cierre de Tornado se escribe en el acto (HubSocket.close() hace lo mismo).
     """
 
     def _handle_message(self, opcode: int, data: bytes) -> Any:
-        if opcode == 0x8 and len(data) >= 2 and not self.client_terminated:
-            code = struct.unpack(">H", data[:2])[0]
-            if not valid_close_code(code):
-                # Lo mismo que hace Tornado con un cierre válido, salvo el código que devuelve.
-                self.client_terminated = True
-                self.close_code = code
-                self.close(1002, "Código de cierre no válido")
-                return None
+        if opcode != 0x8 or self.client_terminated:
+            return super()._handle_message(opcode, data)
+        hub = getattr(self.handler, "hub", None)  # Los handlers de los dos stacks lo tienen.
+        if hub is not None:
+            hub.flush(self.handler)
+        code = struct.unpack(">H", data[:2])[0] if len(data) >= 2 else None
+        if code is not None and not valid_close_code(code):
+            # Lo mismo que hace Tornado con un cierre válido, salvo el código que devuelve.
+            self.client_terminated = True
+            self.close_code = code
+            self.close(1002, "Código de cierre no válido")
+            return None
         return super()._handle_message(opcode, data)
 
 
 def strict_close_protocol(handler: WebSocketHandler) -> WebSocketProtocol13 | None:
     """Sustituto de ``WebSocketHandler.get_websocket_protocol``: cierres inválidos, 1002.
 
-    Se apoya en ``WebSocketProtocol13._handle_message`` y en sus atributos
+    Se apoya en ``WebSocketProtocol13._handle_message`` y en sus atributos ``handler``,
     ``client_terminated`` y ``close_code``, que tests/test_tornado_internals.py vigila.
     """
     protocol = WebSocketHandler.get_websocket_protocol(handler)

@@ -1,4 +1,5 @@
-"""Un cierre con un código inválido recibe 1002 (error de protocolo), en los dos stacks.
+"""El cierre que pide el cliente, en los dos stacks: 1002 si su código es inválido, y
+nunca antes de lo que el servidor ya tenía en cola para él.
 
 Son los casos 7.9.x de Autobahn (la batería de pruebas del protocolo WebSocket), con
 un cliente escrito a mano (tests/rawws.py) que envía el frame de cierre tal cual.
@@ -7,6 +8,7 @@ Los códigos válidos se siguen devolviendo, como pide el RFC 6455 (sección 5.5
 
 from __future__ import annotations
 
+import json
 import struct
 
 import pytest
@@ -14,7 +16,7 @@ import pytest
 from common.hub import Hub
 from stack1_pure import server as stack1
 from stack2_http import server as stack2
-from tests.rawws import OPCODE_CLOSE, RawClient
+from tests.rawws import OPCODE_CLOSE, OPCODE_TEXT, RawClient, encode_frame
 
 # Los de Autobahn 7.9.1-7.9.9 y 1015 (reservado para «falló TLS»: nunca viaja en un frame).
 INVALID = [0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999]
@@ -74,3 +76,30 @@ async def test_after_answering_1002_the_server_closes_the_socket_and_forgets_the
         await client.read_frame()
     await client.close()
     assert len(hub) == 0, "El hub debe olvidar la conexión cerrada con 1002"
+
+
+@pytest.mark.gen_test
+async def test_what_was_queued_for_a_client_goes_out_before_the_answer_to_its_close(
+    http_server, http_port, stack
+) -> None:
+    # Dos mensajes y el cierre en el mismo paquete: el primer reenvío sale en el acto, el
+    # segundo espera al final de la vuelta del loop (common/fastwrite.py)... y el cierre
+    # que devuelve el servidor no debe adelantarlo.
+    client = await RawClient.connect(http_port, PATHS[stack])
+    if stack == "stack2":
+        await client.read_frame()  # El welcome.
+    texts = ["uno", "dos"] if stack == "stack1" else [chat("uno"), chat("dos")]
+    client.send_raw(
+        b"".join(encode_frame(OPCODE_TEXT, text.encode()) for text in texts)
+        + encode_frame(OPCODE_CLOSE, struct.pack("!H", 1000))
+    )
+    received = []
+    while (frame := await client.read_frame())[0] != OPCODE_CLOSE:
+        received.append(frame[1].decode())
+    await client.close()
+    said = [text if stack == "stack1" else json.loads(text)["text"] for text in received]
+    assert said == ["uno", "dos"], f"{stack}: antes del cierre debían llegar los dos: {said}"
+
+
+def chat(text: str) -> str:
+    return json.dumps({"type": "message", "text": text})

@@ -103,9 +103,10 @@ def test_tornado_still_uses_the_close_texts_we_translate() -> None:
 
 def test_tornado_still_echoes_close_frames_where_the_strict_protocol_steps_in() -> None:
     # _StrictCloseProtocol (common/tornado_internals.py) se adelanta a _handle_message con
-    # los frames de cierre (opcode 0x8) y hace lo mismo que Tornado salvo el código que
-    # devuelve. Si Tornado renombra el método, cambia sus argumentos o ya no devuelve el
-    # código tal cual (quizá porque ya contesta 1002 él solo), hay que revisar esa clase.
+    # los frames de cierre (opcode 0x8): vacía la cola del hub de su handler y hace lo
+    # mismo que Tornado salvo el código que devuelve. Si Tornado renombra el método, cambia
+    # sus argumentos o ya no devuelve el código tal cual (quizá porque ya contesta 1002 él
+    # solo), hay que revisar esa clase.
     method = WebSocketProtocol13._handle_message
     explanation = (
         "WebSocketProtocol13._handle_message ha cambiado: revisa _StrictCloseProtocol en "
@@ -122,6 +123,10 @@ def test_tornado_still_echoes_close_frames_where_the_strict_protocol_steps_in() 
         "self.close(self.close_code)",
     ):
         assert line in source, f"{explanation} Falta: {line}"
+    # Y el protocolo sigue sabiendo de qué handler es (para vaciar su cola del hub).
+    handler = object()
+    protocol = WebSocketProtocol13(handler, False, _WebSocketParams())  # type: ignore[arg-type]
+    assert protocol.handler is handler, explanation
 
 
 @pytest.mark.parametrize(
