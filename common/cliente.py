@@ -4,6 +4,7 @@
     python -m common.cliente http://localhost:8000/       # Stack 2: la dirección de la página
     python -m common.cliente ws://localhost:8000/ws --raw # los frames tal cual, en los dos sentidos
     echo "Ana: hola" | python -m common.cliente ws://localhost:8765
+    python -m common.cliente --ca=cert.pem https://localhost:8000/   # TLS con un certificado propio
 
 Cada línea que escribes es un mensaje; lo que llega se imprime en cuanto llega. Al
 terminar la entrada (Ctrl+D, o el final de un «echo … |»), espera la respuesta a cada
@@ -11,6 +12,8 @@ línea enviada, cierra la conexión y sale. La respuesta, en el Stack 2, es el `
 el ``error`` con el ``cid`` que el cliente puso a la línea; en el Stack 1, la propia
 línea de vuelta (el servidor la reenvía a todos, también a quien la envió). Con
 ``--raw`` en el Stack 2 solo se espera a los mensajes que lleven su ``cid``.
+Con ``wss://`` (o ``https://``) el certificado del servidor debe ser de confianza; uno
+autofirmado, como el de la lección 13, se acepta nombrándolo con ``--ca=RUTA``.
 Usa el cliente WebSocket de Tornado, que ya instala requirements.txt.
 """
 
@@ -18,15 +21,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import secrets
 import socket
+import ssl
 import sys
 import threading
 from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from tornado.httpclient import HTTPClientError
+from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, WebSocketClosedError, websocket_connect
 
 from common.options import SpanishArgumentParser, fail
@@ -38,6 +43,10 @@ ANSWER_TIMEOUT = 10.0  # Segundos que se esperan, al final, las respuestas que f
 # Los cid de este cliente: un prefijo al azar y un número por línea. Al azar, para no
 # coincidir con el de otro cliente de la misma sala.
 CID_PREFIX = secrets.token_hex(4)
+# El aviso en inglés que Tornado escribe al fallar TLS; el cliente ya lo explica en español.
+TORNADO_TLS_WARNING = "SSL Error on %s %s: %s"
+# Códigos de OpenSSL de un certificado que no es para la dirección a la que conectamos.
+NAME_MISMATCH = {62, 64}  # X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH
 # Cierres que no son un fallo: 1000 «normal», 1001 «el servidor se va».
 CLEAN_CLOSES = {None, 1000, 1001}
 # Lo que significa cada código de cierre (RFC 6455), para quien aún no se los sabe.
@@ -208,12 +217,17 @@ async def wait_for_answers(
     return True
 
 
-async def chat(url: str, raw: bool, timeout: float = ANSWER_TIMEOUT) -> int:
+async def chat(url: str, raw: bool, timeout: float = ANSWER_TIMEOUT, ca: str | None = None) -> int:
     """Conecta, envía cada línea de la entrada y muestra lo que llega. Devuelve el código."""
+    request = HTTPRequest(url, ssl_options=tls_context(ca))
     try:
-        conn = await asyncio.wait_for(websocket_connect(url), CONNECT_TIMEOUT)
+        conn = await asyncio.wait_for(websocket_connect(request), CONNECT_TIMEOUT)
     except HTTPClientError as error:
         fail_connect(url, _http_reason(error.code))
+    except ssl.SSLCertVerificationError as error:  # Antes que OSError: es uno de ellos.
+        fail_connect(url, _certificate_reason(error, urlsplit(url).hostname or "", ca))
+    except ssl.SSLError as error:
+        fail_connect(url, _tls_reason(error))
     except (OSError, asyncio.TimeoutError) as error:
         fail_connect(url, f"{_network_reason(error)}. ¿Está en marcha el servidor?")
     print(f"Conectado a {url}. Escribe y pulsa Enter; Ctrl+D (o Ctrl+C) para salir.", flush=True)
@@ -280,6 +294,44 @@ def _network_reason(error: Exception) -> str:
     return f"fallo de red ({error.__class__.__name__})"
 
 
+def tls_context(ca: str | None) -> ssl.SSLContext | None:
+    """Los certificados de confianza: los del sistema y, con ``--ca``, también ese."""
+    if ca is None:
+        return None  # Los del sistema: lo que hace Tornado si no le decimos nada.
+    context = ssl.create_default_context()
+    try:
+        context.load_verify_locations(cafile=ca)
+    except FileNotFoundError:
+        fail(f"--ca: no existe el archivo «{ca}».")
+    except OSError:  # También ssl.SSLError: el archivo no es un certificado.
+        fail(f"--ca: «{ca}» no es un certificado PEM que se pueda leer (como cert.pem).")
+    return context
+
+
+def _certificate_reason(error: ssl.SSLCertVerificationError, host: str, ca: str | None) -> str:
+    """Por qué no nos fiamos del certificado del servidor, y qué hacer."""
+    if error.verify_code in NAME_MISMATCH:
+        return (
+            f"el certificado del servidor no es para «{host}». Conéctate con el nombre que "
+            "lleva el certificado (el de la lección 13 es para localhost)."
+        )
+    if error.verify_code == 10:  # X509_V_ERR_CERT_HAS_EXPIRED
+        return "el certificado del servidor ha caducado: hay que crear otro (lección 13)."
+    if ca is not None:
+        return f"el certificado del servidor no es de confianza: no es el de --ca={ca}."
+    return (
+        "el certificado del servidor no es de confianza (lo firmó él mismo, o alguien que "
+        "este equipo no conoce). Si es el tuyo, como el de la lección 13, confía en él con "
+        "--ca=RUTA_DEL_CERTIFICADO (por ejemplo, --ca=cert.pem)."
+    )
+
+
+def _tls_reason(error: ssl.SSLError) -> str:
+    if error.reason == "WRONG_VERSION_NUMBER":
+        return "ese servidor no usa TLS: prueba con ws:// (o http://) en vez de wss://."
+    return f"falló la conexión cifrada (TLS: {error.reason or error})."
+
+
 def _http_reason(code: int) -> str:
     if code == 403:
         return "el servidor no acepta este origen (403)."
@@ -298,7 +350,8 @@ def parse_args(argv: list[str] | None = None) -> Any:
             "Ejemplos:\n"
             "  python -m common.cliente ws://localhost:8765\n"
             "  python -m common.cliente http://localhost:8000/\n"
-            '  echo "Ana: hola" | python -m common.cliente ws://localhost:8765'
+            '  echo "Ana: hola" | python -m common.cliente ws://localhost:8765\n'
+            "  python -m common.cliente --ca=cert.pem https://localhost:8000/"
         ),
     )
     parser.add_argument(
@@ -310,6 +363,12 @@ def parse_args(argv: list[str] | None = None) -> Any:
         "--raw",
         action="store_true",
         help="envía cada línea tal cual y muestra los frames sin traducir (→ sale, ← llega)",
+    )
+    parser.add_argument(
+        "--ca",
+        metavar="RUTA",
+        help="confía también en este certificado (PEM) para wss:// y https://; "
+        "por ejemplo, el autofirmado de la lección 13: --ca=cert.pem",
     )
     parser.add_argument(
         "--timeout",
@@ -329,8 +388,9 @@ def parse_args(argv: list[str] | None = None) -> Any:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    logging.getLogger("tornado.general").addFilter(lambda r: r.msg != TORNADO_TLS_WARNING)
     try:
-        code = asyncio.run(chat(args.url, args.raw, args.timeout))
+        code = asyncio.run(chat(args.url, args.raw, args.timeout, args.ca))
     except KeyboardInterrupt:
         code = 0  # Ctrl+C es una forma normal de salir.
     raise SystemExit(code)

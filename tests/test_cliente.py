@@ -18,6 +18,7 @@ from stack1_pure.server import ChatSocket as Stack1Socket
 from stack1_pure.server import make_app as make_stack1
 from stack2_http.server import make_app as make_stack2
 from tests.helpers import RECEIVE_TIMEOUT, receive
+from tests.services import ChatServer, need
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENT = [sys.executable, "-m", "common.cliente"]
@@ -54,6 +55,40 @@ APPS = {
     "stack2 lento": lambda hub: make_stack2(hub, log=SlowLog()),
     "mudo": lambda hub: make_stack1(hub, Mute),
 }
+
+
+@pytest.fixture
+def tls_servers(io_loop):
+    """Los server.py con --certfile que arranca una prueba; al final, ninguno queda vivo."""
+    started: list[ChatServer] = []
+    yield started
+    for server in started:
+        io_loop.run_sync(server.cleanup, timeout=30)
+
+
+def certificate(folder: Path, *extra: str) -> tuple[Path, Path]:
+    """Un certificado autofirmado de verdad, hecho con openssl como en la lección 13."""
+    cert, key = folder / "cert.pem", folder / "clave.pem"
+    subprocess.run(
+        [
+            *(need("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert), *extra),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+async def tls_server(servers: list[ChatServer], cert: Path, key: Path) -> int:
+    """Arranca el Stack 2 con TLS (https:// y wss://) y devuelve su puerto en 127.0.0.1."""
+    server = await ChatServer.start(f"--certfile={cert}", f"--keyfile={key}")
+    servers.append(server)
+    return server.port
+
+
+# Con esta extensión el certificado vale también para 127.0.0.1 (el de la lección 13, no).
+FOR_127 = ("-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1")
 
 
 @pytest.fixture
@@ -225,6 +260,56 @@ async def test_a_server_that_is_not_there_gives_one_spanish_line_and_exit_status
     assert err == (
         f"Error: no se puede conectar a ws://127.0.0.1:{port}/: nadie escucha en ese puerto. "
         "¿Está en marcha el servidor?\n"
+    )
+
+
+@pytest.mark.gen_test(timeout=40)
+async def test_a_self_signed_wss_server_gets_a_spanish_error_that_says_how_to_trust_it(
+    tls_servers, tmp_path
+) -> None:
+    port = await tls_server(tls_servers, *certificate(tmp_path, *FOR_127))
+    code, _, err = await run_client(f"https://127.0.0.1:{port}/")
+    assert code == 1
+    assert err == (
+        f"Error: no se puede conectar a wss://127.0.0.1:{port}/ws: "
+        "el certificado del servidor no es de confianza (lo firmó él mismo, o alguien que "
+        "este equipo no conoce). Si es el tuyo, como el de la lección 13, confía en él con "
+        "--ca=RUTA_DEL_CERTIFICADO (por ejemplo, --ca=cert.pem).\n"
+    ), err
+
+
+@pytest.mark.gen_test(timeout=40)
+async def test_ca_trusts_a_self_signed_certificate(tls_servers, tmp_path) -> None:
+    cert, key = certificate(tmp_path, *FOR_127)
+    port = await tls_server(tls_servers, cert, key)
+    code, out, err = await run_client(f"--ca={cert}", f"wss://127.0.0.1:{port}/ws", stdin="hola\n")
+    assert code == 0, err
+    assert any(line.endswith("] hola") for line in out.splitlines()), out
+
+
+@pytest.mark.gen_test(timeout=40)
+async def test_a_certificate_for_another_name_says_to_use_the_name_it_carries(
+    tls_servers, tmp_path
+) -> None:
+    cert, key = certificate(tmp_path)  # Como en la lección 13: solo para localhost.
+    port = await tls_server(tls_servers, cert, key)
+    code, _, err = await run_client(f"--ca={cert}", f"https://127.0.0.1:{port}/")
+    assert code == 1
+    assert "el certificado del servidor no es para «127.0.0.1»" in err, err
+    assert "localhost" in err.split("»", 1)[1], err
+
+
+def test_a_ca_file_that_is_not_a_certificate_is_a_spanish_usage_error() -> None:
+    result = subprocess.run(
+        [*CLIENT, "--ca=README.md", "https://127.0.0.1:1/"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "Error: --ca: «README.md» no es un certificado PEM que se pueda leer (como cert.pem).\n"
     )
 
 
