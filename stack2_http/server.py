@@ -414,7 +414,8 @@ def define_stack2_options(options: OptionParser) -> None:
     """Opciones que solo tiene el Stack 2."""
     options.define("rate", default=5.0, type=float, help="mensajes por segundo por conexión")
     options.define("burst", default=10, type=int, help="mensajes seguidos admitidos de golpe")
-    options.define("qr", default=True, help="dibuja en el banner el QR de la URL de la red")
+    # De sí o no, y por defecto sí: --help la enseña como --no-qr, con esta ayuda.
+    options.define("qr", default=True, help="no dibuja en el banner el QR de la URL de la red")
     define_address_message_options(options)  # --address-rate: los de toda una IP.
     options.define(
         "allowed_origins",
