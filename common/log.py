@@ -24,14 +24,19 @@ defecto). Las reglas que cumplen todos:
 * Se guardan los últimos ``history_size`` mensajes de cada sala. Retomar
   funciona si lo perdido está entero entre ellos; si no, nunca se da a medias.
   Un reintento se reconoce mientras su mensaje siga entre ellos.
+* Ningún mensaje espera para siempre: si quien guarda se detiene por un fallo
+  inesperado (``_stop``), cada mensaje recibe un error y /healthz da 503.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import NamedTuple
+
+log = logging.getLogger("chat.log")
 
 # Lo que ve quien entra sin pedir nada: los últimos mensajes, no todo el historial.
 RECENT = 50
@@ -44,6 +49,17 @@ Failed = Callable[[Exception], None]
 Listener = Callable[[str, str], None]
 # Construye el frame de un mensaje cuando ya se sabe su número.
 Encode = Callable[[int], str]
+
+
+class LogStopped(Exception):
+    """El log ya no guarda nada: quien guardaba se detuvo por un fallo inesperado."""
+
+
+# Lo que leen los clientes (evento «status») cuando el log se detiene.
+STOPPED_TEXT = (
+    "El servidor ya no puede guardar mensajes: avisa a quien lo administra para que lo "
+    "reinicie. Tus mensajes esperan en la página."
+)
 
 
 class Replay(NamedTuple):
@@ -124,6 +140,10 @@ class Log:
         self.epoch = epoch or secrets.token_hex(4)
         self._rooms: dict[str, _Room] = {}
         self._listeners: list[Listener] = []
+        self._status: list[Callable[[bool, str], None]] = []
+        # Si quien guarda se detuvo por un fallo inesperado, el motivo: desde entonces
+        # cada mensaje recibe un error al momento y /healthz da 503.
+        self.stopped: LogStopped | None = None
 
     def subscribe(self, listener: Listener) -> None:
         """``listener(sala, frame)`` recibirá cada mensaje nuevo, ya guardado y en orden."""
@@ -190,6 +210,10 @@ class Log:
             if key in state.waiting:
                 state.waiting[key].append((done, failed))  # El mismo, aún guardándose.
                 return
+        if self.stopped is not None:
+            failed(self.stopped)  # Nadie lo guardaría: mejor decirlo que dejarlo esperando.
+            return
+        if key is not None:
             state.waiting[key] = []
         self._write(pending, done, failed)
 
@@ -210,10 +234,14 @@ class Log:
     @property
     def healthy(self) -> bool:
         """True si ahora mismo se pueden guardar mensajes (para /healthz)."""
-        return True
+        return self.stopped is None
 
     def on_status(self, listener: Callable[[bool, str], None]) -> None:
-        """``listener(degradado, texto)`` al perder o recuperar el almacén (aquí, nunca)."""
+        """``listener(degradado, texto)`` al perder o recuperar el almacén.
+
+        Aquí, solo si quien guarda se detiene (``_stop``); con Redis, también si cae o vuelve.
+        """
+        self._status.append(listener)
 
     def on_reset(self, listener: Callable[[], None]) -> None:
         """``listener()`` cuando la historia cambia de epoch en marcha (aquí, nunca)."""
@@ -246,6 +274,25 @@ class Log:
         failed(error)
         for _, also in waiting:
             also(error)
+
+    def _stop(self, error: BaseException) -> LogStopped:
+        """Quien guarda se detuvo por un fallo inesperado: se dice una vez, con su traza.
+
+        Es un error de programación, no del disco ni de la red: nadie sabe si el
+        siguiente mensaje iría mejor. Desde ahora /healthz da 503, los clientes
+        reciben un «status» y cada mensaje, un error al momento. Las subclases
+        contestan además a los que ya esperaban, con el ``LogStopped`` que devuelve.
+        """
+        if self.stopped is None:
+            self.stopped = LogStopped(f"{type(error).__name__}: {error}")
+            log.error(
+                "El log dejó de guardar mensajes por un error inesperado. Cada mensaje "
+                "recibirá un error y /healthz da 503 hasta que reinicies el servidor.",
+                exc_info=error,
+            )
+            for listener in self._status:
+                listener(True, STOPPED_TEXT)
+        return self.stopped
 
     def _room(self, room: str) -> _Room:
         state = self._rooms.get(room)

@@ -35,6 +35,14 @@ def _is_lan(ip: str) -> bool:
     return not (address.is_loopback or address.is_link_local or address.is_unspecified)
 
 
+def is_loopback(address: str) -> bool:
+    """True si ``address`` (la de --address) solo admite conexiones de este mismo equipo."""
+    try:
+        return ipaddress.ip_address(address.strip("[]")).is_loopback
+    except ValueError:
+        return address == "localhost"
+
+
 def server_urls(template: str, port: int, address: str = "") -> list[str]:
     """Las URL del servidor: primero la de este equipo, luego las de la red local.
 

@@ -163,10 +163,16 @@ def help_text(options: OptionParser, prog: str) -> str:
     for name, option in _known(options).items():
         if name == "help":
             continue
-        usage = f"--{name}" if option.type is bool else f"--{name}={_metavar(option)}"
         text = option.help or ""
-        if option.default not in (None, "", [], False):
-            text += f"; por defecto, {_spanish(option.default)}"
+        if option.type is bool:
+            # Una opción de sí o no se muestra en la forma que cambia algo: --debug enciende
+            # lo que está apagado; --no-qr apaga lo que está encendido (y su ayuda dice
+            # qué hace esa forma). Así ninguna ayuda dice «True» ni «False».
+            usage = f"--no-{name}" if option.default else f"--{name}"
+        else:
+            usage = f"--{name}={_metavar(option)}"
+            if option.default not in (None, "", [], False):
+                text += f"; por defecto, {_spanish(option.default)}"
         rows.append((usage, text))
     rows.append(("--help", "muestra esta ayuda y termina"))
     width = max(len(usage) for usage, _ in rows)

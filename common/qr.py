@@ -7,9 +7,9 @@ leen muchas cámaras.
 
 from __future__ import annotations
 
-import ipaddress
-
 import segno
+
+from common.network import is_loopback
 
 # Módulos claros alrededor del código, como pide el estándar (la «zona de silencio»).
 QUIET_ZONE = 4
@@ -70,28 +70,17 @@ def _escape(text: str) -> str:
 
 def lan_urls(urls: list[str], address: str) -> list[str]:
     """De las URL del banner, las que sirven desde otro dispositivo."""
-    if address and not _is_loopback(address):
+    if address and not is_loopback(address):
         return urls[:1]  # --address=IP-de-la-red: la única URL ya es de la red.
     return urls[1:]
 
 
-def _is_loopback(address: str) -> bool:
-    try:
-        return ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return address == "localhost"
-
-
 def banner_lines(lan_urls: list[str], address: str, enabled: bool = True) -> list[str]:
     """Lo que añade al banner el QR de la primera URL de la red, o por qué no hay."""
-    if not enabled:
-        return []
+    if not enabled or (address and is_loopback(address)):
+        return []  # Con --address=127.0.0.1, el banner ya dice que solo entra este equipo.
     if not lan_urls:
-        if address:
-            why = f"con --address={address} solo se puede entrar desde este equipo"
-        else:
-            why = "no se encontró ninguna IP de red local (¿hay wifi o cable?)"
-        return ["", f"Sin código QR: {why}."]
+        return ["", "Sin código QR: no se encontró ninguna IP de red local (¿hay wifi o cable?)."]
     return [
         "",
         f"Escanea este código con el móvil para abrir {lan_urls[0]} (--no-qr lo oculta):",

@@ -19,6 +19,9 @@ sin esperar. Lo que hay que saber para leer este archivo:
 * **El epoch vive en Redis** (``chat:epoch``). Si Redis vuelve vacío, el primero
   que lo nota crea otro; cada proceso lo ve, olvida su copia y avisa
   (``on_reset``): el servidor cierra las conexiones con 1012 para que retomen.
+* **Un fallo que no es de Redis detiene el log, y se nota.** Si la tarea que
+  escribe o la que lee se rompe por un error de programación, nadie se queda
+  esperando su ``ack``: cada mensaje recibe un error y /healthz da 503 (``_stop``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import logging
 import secrets
 from collections.abc import Callable, Iterable
 
+import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError, RedisError, ResponseError
 
 from common.log import Done, Encode, Failed, Log, Pending, Stored, _Room
@@ -107,21 +111,23 @@ class RedisLog(Log):
         self.rooms = list(rooms) or ["general"]
         self._writer = ""  # Este proceso, en las entradas que añade: se elige en start().
         self._tokens = itertools.count()
-        # Mensajes enviados desde aquí que esperan su número: token → (pendiente, done).
-        self._inflight: dict[str, tuple[Pending, Done]] = {}
+        # Mensajes enviados desde aquí que esperan su número: token → (pendiente, avisos).
+        self._inflight: dict[str, tuple[Pending, Done, Failed]] = {}
         self._outbox: list[tuple[Pending, Done, Failed]] = []  # Esperan su turno.
         self._sending = False
         self._resets: list[Callable[[], None]] = []
         self._task: asyncio.Task | None = None
+        self._reader: aioredis.Redis | None = None  # El cliente de XREAD: se crea en start().
         self._check_epoch = False
         self._reload = False  # La copia en memoria tiene un hueco: hay que rehacerla.
 
     @property
     def healthy(self) -> bool:
-        return self.link.available
+        return self.link.available and super().healthy
 
     def on_status(self, listener: Callable[[bool, str], None]) -> None:
-        self.link.on_status(listener)
+        super().on_status(listener)  # Si el log se detiene (_stop).
+        self.link.on_status(listener)  # Si Redis cae o vuelve.
 
     def on_reset(self, listener: Callable[[], None]) -> None:
         self._resets.append(listener)
@@ -141,6 +147,7 @@ class RedisLog(Log):
         for room in self.rooms:
             await self._load_room(room)
         self._task = asyncio.ensure_future(self._read_forever())
+        self._task.add_done_callback(self._reader_ended)
 
     async def watch(self, room: str) -> None:
         """Una sala nueva para este proceso: copia lo reciente y la lee a partir de ahí.
@@ -160,8 +167,23 @@ class RedisLog(Log):
     async def close(self) -> None:  # type: ignore[override]
         if self._task is not None:
             self._task.cancel()
-        await self._reader.aclose()
+        if self._reader is not None:  # None si start() no llegó a crearlo.
+            await self._reader.aclose()
         await self.link.close()
+
+    def _died(self, error: BaseException) -> None:
+        """La tarea que escribe o la que lee se rompió: contesta a todo lo que esperaba."""
+        stopped = self._stop(error)
+        waiting = [*self._inflight.values(), *self._outbox]
+        self._inflight.clear()
+        self._outbox = []
+        for pending, done, failed in waiting:
+            self._not_stored(pending, done, failed, stopped)
+
+    def _reader_ended(self, task: asyncio.Task) -> None:
+        # El lector no termina nunca salvo que lo cancele close(): si termina, es un fallo.
+        if not task.cancelled() and task.exception() is not None:
+            self._died(task.exception())  # type: ignore[arg-type]
 
     # --- Guardar ------------------------------------------------------------------
 
@@ -182,17 +204,18 @@ class RedisLog(Log):
             while self._outbox:
                 batch, self._outbox = self._outbox, []
                 await self._store(batch)
+        except Exception as error:
+            self._died(error)  # _store ya apuntó el lote en _inflight: nadie queda sin respuesta.
         finally:
             self._sending = False
 
     async def _store(self, batch: list[tuple[Pending, Done, Failed]]) -> None:
-        tokens, calls = [], []
-        for pending, done, _ in batch:
+        tokens = [f"{self._writer}:{next(self._tokens)}" for _ in batch]
+        self._inflight.update(zip(tokens, batch))  # Antes de nada: así _died los encuentra.
+        calls = []
+        for (pending, _, _), token in zip(batch, tokens):
             room = pending.room
             head, tail = split_frame(pending.encode)
-            token = f"{self._writer}:{next(self._tokens)}"
-            tokens.append(token)
-            self._inflight[token] = (pending, done)
             keys = [EPOCH_KEY, f"chat:seq:{room}", stream_key(room), f"chat:cids:{room}"]
             args = [self.epoch, secrets.token_hex(4), pending.sender, pending.cid or "", head, tail]
             calls.append([*keys, *args, self.history_size, token])
@@ -221,8 +244,9 @@ class RedisLog(Log):
     def _answered(
         self, pending: Pending, done: Done, failed: Failed, token: str, answer: object
     ) -> None:
+        if self._inflight.pop(token, None) is None:
+            return  # Ya tiene respuesta: el lector lo vio en el stream, o el log se detuvo.
         if isinstance(answer, BaseException):
-            self._inflight.pop(token, None)
             if isinstance(answer, (RedisError, OSError)) and not isinstance(answer, ResponseError):
                 self.link.lost(answer)
             self._not_stored(pending, done, failed, RedisUnavailable(str(answer)))
@@ -231,14 +255,12 @@ class RedisLog(Log):
         if status == "epoch":
             # Redis volvió vacío: este mensaje era de otra historia. Se rechaza, y el
             # lector cambia de epoch y cierra las conexiones para que retomen.
-            self._inflight.pop(token, None)
             self._check_epoch = True
             self._not_stored(pending, done, failed, RedisUnavailable("epoch"))
-        elif status == "dup":
-            self._inflight.pop(token, None)
-            self._ack(pending, int(value), done)  # Un reintento: mismo número, sin reparto.
-        elif self._inflight.pop(token, None) is not None:
-            self._ack(pending, int(value), done)  # Guardado: el ack, y el lector lo reparte.
+        else:
+            # "ok": guardado (el ack ya; el lector lo repartirá). "dup": un reintento de algo
+            # ya guardado, que recibe el mismo número y no se reparte otra vez.
+            self._ack(pending, int(value), done)
 
     def _ack(self, pending: Pending, seq: int, done: Done) -> None:
         """Avisa a quien lo envió, y a sus reintentos que esperaban, del número que tiene."""

@@ -36,6 +36,7 @@ import secrets
 from collections.abc import Iterable
 from typing import NamedTuple
 
+import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from common.presence import Change, Presence, PresenceListener
@@ -211,6 +212,7 @@ class RedisPresence(Presence):
         # Salas que watch() está leyendo de Redis en este momento.
         self._reading: dict[str, _Reading] = {}
         self._tasks: list[asyncio.Task] = []
+        self._reader: aioredis.Redis | None = None  # El cliente de XREAD: se crea en start().
         link.on_restore(self._restore)
 
     # --- Lo que usa el servidor (sin esperar: la copia en memoria contesta) --------
@@ -299,6 +301,8 @@ class RedisPresence(Presence):
     async def close(self) -> None:  # type: ignore[override]
         for task in self._tasks:
             task.cancel()
+        if self._reader is None:
+            return  # start() no llegó a conectar: no hay nada que despedir ni cerrar.
         if self.link.available:
             # Si falla, los demás procesos lo sacarán de la lista cuando deje de latir.
             with contextlib.suppress(RedisError, OSError):

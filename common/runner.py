@@ -24,7 +24,7 @@ from common import qr, spanish
 from common.accept import Doorman
 from common.hosts import HostGuard, normalize_hosts
 from common.hub import Hub
-from common.network import server_urls
+from common.network import is_loopback, server_urls
 from common.options import parse_command_line, program_name
 from common.per_address import AddressLimits, define_address_options, rules_from_options
 from common.responses import SecurityHeaders
@@ -202,7 +202,9 @@ def run(
     urls = server_urls(url, port, options.address)
     extra = join_qr(app, urls, options)
     # El banner dice el camino que usa el hub de verdad, no el que se pidió.
-    text = banner(title, urls, client_file, hub.max_connections, not hub.fast, extra, notes)
+    text = banner(
+        title, urls, client_file, hub.max_connections, not hub.fast, extra, notes, options.address
+    )
     tls = tls_context(options)  # Antes de crear procesos: un error se dice una sola vez.
     # El guardián del Host (common/hosts.py) ve cada petición antes que la aplicación.
     guard = HostGuard(app, normalize_hosts(options.allowed_hosts))
@@ -336,6 +338,8 @@ def join_qr(app: tornado.web.Application, urls: list[str], options: OptionParser
     """
     lan = qr.lan_urls(urls, options.address)
     app.settings["lan_urls"] = lan
+    # Con --address=127.0.0.1 ningún móvil puede entrar: la página lo dice en vez del QR.
+    app.settings["only_here"] = options.address if is_loopback(options.address) else ""
     return qr.banner_lines(lan, options.address, options.qr) if "qr" in options else []
 
 
@@ -347,15 +351,22 @@ def banner(
     plain_hub: bool = False,
     extra: Sequence[str] = (),
     notes: Sequence[str] = (),
+    address: str = "",
 ) -> str:
     """El texto que el servidor imprime al arrancar: qué abrir y desde dónde.
 
-    ``extra`` va justo debajo de las direcciones (el QR); ``notes``, al final.
+    ``extra`` va justo debajo de las direcciones (el QR); ``notes``, al final;
+    ``address``, la de --address (vacía: todas las interfaces).
     """
     local, *lan = urls
     lines = [title, "", f"  En este equipo:        {local}"]
     lines += [f"  Desde otro dispositivo: {url}" for url in lan]
-    if not lan:
+    if address and is_loopback(address):  # Lo ha pedido así: no es ningún problema.
+        lines += [
+            f"  Solo se entra desde este equipo (--address={address}). Para que entren",
+            "  los móviles y los demás equipos de la red, arranca el servidor sin --address.",
+        ]
+    elif not lan and not address:
         lines.append("  (No se encontró ninguna IP de red local: solo funciona en este equipo.)")
     lines += extra
     if client_file is not None:

@@ -17,6 +17,9 @@ instalar ni que arrancar aparte. Lo que hace falta saber para leer este archivo:
   no se ha gastado y no queda un hueco.
 * **Un archivo, un servidor.** El archivo se abre en exclusiva: un segundo
   servidor con la misma ``--db`` se niega a arrancar en vez de mezclar historias.
+* **Si el hilo muere, se nota.** Un fallo del disco se contesta mensaje a mensaje
+  y el hilo sigue. Cualquier otro (un error de programación) lo detiene, y el loop
+  lo dice: un aviso en el registro, /healthz en 503 y un error a cada mensaje.
 """
 
 from __future__ import annotations
@@ -103,6 +106,19 @@ class SqliteLog(Log):
         for stored, done in batch:  # En el orden en que se guardaron.
             self._stored(stored, done)
 
+    def _died(self, error: Exception, batch: list[_Item]) -> None:
+        """El hilo se detuvo: contesta a su lote y a todo lo que quedó en la cola."""
+        stopped = self._stop(error)
+        while True:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        for item in batch:
+            if item is not None:  # None: close() le pedía terminar.
+                pending, done, failed, _ = item
+                self._not_stored(pending, done, failed, stopped)
+
     # --- En el hilo de SQLite -----------------------------------------------------
 
     def _writer(self) -> None:
@@ -118,14 +134,15 @@ class SqliteLog(Log):
             if None in batch:
                 running = False
                 batch = batch[: batch.index(None)]
-            if batch:
-                self._commit(batch)  # type: ignore[arg-type]
+            if batch and not self._commit(batch):  # type: ignore[arg-type]
+                running = False  # Un fallo inesperado: _commit ya avisó al loop.
             # Mientras espera el siguiente, el hilo no debe retener este lote: sus
             # avisos apuntan a las conexiones, que así no se podrían liberar.
             del batch
         self._db.close()
 
-    def _commit(self, batch: list[tuple[Pending, Done, Failed, asyncio.AbstractEventLoop]]) -> None:
+    def _commit(self, batch: list[tuple[Pending, Done, Failed, asyncio.AbstractEventLoop]]) -> bool:
+        """Guarda un lote en una transacción; False si el hilo debe detenerse."""
         loop = batch[0][3]  # Un log sirve a un solo event loop.
         numbers = dict(self._next)
         stored: list[tuple[Stored, Done]] = []
@@ -159,9 +176,15 @@ class SqliteLog(Log):
             log.error("No se pudo guardar en %s: %s", self.path, error)
             for pending, done, failed, _ in batch:
                 _call_soon(loop, self._not_stored, pending, done, failed, error)
-            return
+            return True
+        except Exception as error:
+            # Otro fallo (en encode, por ejemplo) es un error de programación: el
+            # hilo se detiene y el loop lo dice, en vez de morir en silencio.
+            _call_soon(loop, self._died, error, batch)
+            return False
         self._next = numbers
         _call_soon(loop, self._deliver, stored)
+        return True
 
 
 def _call_soon(loop: asyncio.AbstractEventLoop, callback: Any, *args: Any) -> None:

@@ -1,8 +1,9 @@
 """Lo que usamos de Tornado que no es API pública, todo en un solo sitio.
 
 El camino rápido del hub (common/fastwrite.py) escribe frames ya hechos en el
-socket, y los cierres en español cambian un detalle del protocolo WebSocket de
-Tornado. Para eso hacen falta atributos internos que Tornado no promete mantener.
+socket, y los cierres en español y la respuesta a un código de cierre inválido
+cambian detalles del protocolo WebSocket de Tornado. Para eso hacen falta
+atributos internos que Tornado no promete mantener.
 Viven aquí, y solo aquí, para que se vean de un vistazo: tests/test_tornado_internals.py
 comprueba cada uno y falla, con una explicación, si una versión nueva de Tornado
 los cambia. El resto del proyecto los usa a través de estas funciones.
@@ -10,6 +11,7 @@ los cambia. El resto del proyecto los usa a través de estas funciones.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from typing import Any
 
@@ -90,8 +92,57 @@ def raw_writable(protocol: Any, write_buffer: Any) -> bool:
     return not (protocol.client_terminated or protocol.server_terminated or write_buffer._size)
 
 
-class _LocalizedProtocol(WebSocketProtocol13):
-    """El protocolo WebSocket de Tornado, con motivos de cierre en español."""
+def valid_close_code(code: int) -> bool:
+    """True si un cliente puede enviar ``code`` en su frame de cierre (RFC 6455, 7.4).
+
+    1004, 1005 y 1006 están reservados y nunca viajan en un frame (1005 y 1006 los
+    usa quien cierra para decir «sin código» o «se cortó»), 1015 es el fallo de TLS,
+    1016-2999 aún no tienen dueño y 3000-4999 son de las librerías y las aplicaciones.
+    """
+    return 1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999
+
+
+class _StrictCloseProtocol(WebSocketProtocol13):
+    """El protocolo WebSocket de Tornado, con dos arreglos al cierre que pide el cliente.
+
+    * Tornado devuelve el código que le llega, sea cual sea (``_handle_message``, opcode
+      0x8). El RFC pide cerrar con 1002 («error de protocolo»): es lo que comprueban los
+      casos 7.9.x de Autobahn, la batería de pruebas de WebSocket que nadie de aquí escribió.
+    * Antes de devolver el cierre, sale lo que el hub aún tenga en cola para esta
+      conexión: el camino rápido junta frames hasta el final de la vuelta del loop, y el
+      cierre de Tornado se escribe en el acto (HubSocket.close() hace lo mismo).
+    """
+
+    def _handle_message(self, opcode: int, data: bytes) -> Any:
+        if opcode != 0x8 or self.client_terminated:
+            return super()._handle_message(opcode, data)
+        hub = getattr(self.handler, "hub", None)  # Los handlers de los dos stacks lo tienen.
+        if hub is not None:
+            hub.flush(self.handler)
+        code = struct.unpack(">H", data[:2])[0] if len(data) >= 2 else None
+        if code is not None and not valid_close_code(code):
+            # Lo mismo que hace Tornado con un cierre válido, salvo el código que devuelve.
+            self.client_terminated = True
+            self.close_code = code
+            self.close(1002, "Código de cierre no válido")
+            return None
+        return super()._handle_message(opcode, data)
+
+
+def strict_close_protocol(handler: WebSocketHandler) -> WebSocketProtocol13 | None:
+    """Sustituto de ``WebSocketHandler.get_websocket_protocol``: cierres inválidos, 1002.
+
+    Se apoya en ``WebSocketProtocol13._handle_message`` y en sus atributos ``handler``,
+    ``client_terminated`` y ``close_code``, que tests/test_tornado_internals.py vigila.
+    """
+    protocol = WebSocketHandler.get_websocket_protocol(handler)
+    if protocol is None:
+        return None
+    return _StrictCloseProtocol(handler, False, protocol.params)
+
+
+class _LocalizedProtocol(_StrictCloseProtocol):
+    """El protocolo WebSocket de Tornado, con motivos de cierre en español (y estricto)."""
 
     def close(self, code: int | None = None, reason: str | None = None) -> None:
         if code == 1009:  # Tornado: "message too big"
@@ -109,7 +160,8 @@ def localized_protocol(handler: WebSocketHandler) -> WebSocketProtocol13 | None:
     """Sustituto de ``WebSocketHandler.get_websocket_protocol`` con cierres en español.
 
     Se apoya en la clase WebSocketProtocol13, en su ``_abort()`` y en los textos
-    en inglés de sus cierres, que tests/test_tornado_internals.py vigila.
+    en inglés de sus cierres, que tests/test_tornado_internals.py vigila. Como
+    ``strict_close_protocol``, contesta 1002 a un código de cierre inválido.
     """
     protocol = WebSocketHandler.get_websocket_protocol(handler)
     if protocol is None:

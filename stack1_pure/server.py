@@ -10,8 +10,7 @@ import tornado.websocket
 
 from common.hub import Hub
 from common.runner import app_settings, hub_settings, parse_options, run
-
-CLIENT_FILE = Path(__file__).with_name("cliente.html")
+from common.tornado_internals import strict_close_protocol
 
 
 class ChatSocket(tornado.websocket.WebSocketHandler):
@@ -20,6 +19,7 @@ class ChatSocket(tornado.websocket.WebSocketHandler):
     # Defensas: el límite de tamaño, los pings, el tope de conexiones, el de clientes
     # lentos y el apagado limpio vienen de common/. El Stack 1 deja fuera a propósito
     # el límite de frecuencia y la validación del texto (ver lección 7 y el Stack 2).
+    get_websocket_protocol = strict_close_protocol  # Un código de cierre inválido recibe 1002.
 
     def initialize(self, hub: Hub) -> None:
         self.hub = hub
@@ -53,7 +53,7 @@ def main(handler: type = ChatSocket, title: str = "Stack 1 · WebSocket puro") -
     options = parse_options(default_port=8765)
     hub = Hub(**hub_settings(options))
     app = make_app(hub, handler, **app_settings(options))
-    run(app, hub, options, title, "ws://{host}", client_file=CLIENT_FILE)
+    run(app, hub, options, title, "ws://{host}", client_file=Path(__file__).parent / "cliente.html")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,14 @@ def join_url(handler: tornado.web.RequestHandler) -> str:
     return f"{request.protocol}://{request.host}/"
 
 
+def only_here(handler: tornado.web.RequestHandler) -> str:
+    """La dirección de --address si solo deja entrar a este equipo (127.0.0.1); si no, "".
+
+    Entonces ningún móvil puede entrar, y la página lo dice en lugar de mostrar el QR.
+    """
+    return handler.settings.get("only_here", "")
+
+
 def _is_local(host: str) -> bool:
     if host.lower() in LOCAL_NAMES:
         return True

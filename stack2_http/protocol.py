@@ -31,7 +31,8 @@ El servidor envía:
     typing   {"who", "nick"}                 a los demás de la sala; no se guarda
     private  {"from", "nick", "to", "text", "time"}   solo a quien lo recibe y a quien lo envió
     error    {"code", "text", "cid"?}     text: explicación en español
-    status   {"degraded", "text"}    con --redis: Redis se perdió (true) o volvió (false)
+    status   {"degraded", "text"}    con --redis: Redis se perdió (true) o volvió (false);
+             también (true) si el log dejó de guardar por un fallo del servidor
 """
 
 from __future__ import annotations
@@ -287,6 +288,17 @@ def too_fast(cid: str | None = None) -> ProtocolError:
 def unavailable(cid: str | None = None) -> ProtocolError:
     return ProtocolError(
         "unavailable", "No se pudo guardar el mensaje: se reintentará en un momento.", cid
+    )
+
+
+def log_stopped(cid: str | None = None) -> ProtocolError:
+    # El mismo código que unavailable (la página lo guarda y lo reintenta, y tras el
+    # reinicio se enviará), con un texto que dice qué pasa de verdad.
+    return ProtocolError(
+        "unavailable",
+        "No se guardó: el servidor ya no puede guardar mensajes hasta que lo reinicien "
+        "(avisa a quien lo administra).",
+        cid,
     )
 
 

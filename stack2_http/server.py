@@ -16,7 +16,7 @@ from tornado.options import OptionParser
 
 from common.hub import Hub, HubSocket
 from common.limits import FloodGuard, FloodLimits, Verdict
-from common.log import Log, MemoryLog, Replay
+from common.log import STOPPED_TEXT, Log, LogStopped, MemoryLog, Replay
 from common.per_address import address_messages, define_address_message_options
 from common.presence import Presence
 from common.redis_link import DEGRADED_TEXT, RedisUnavailable
@@ -116,7 +116,7 @@ class StaticHandler(SafeStaticFileHandler):
 
 
 class HealthHandler(tornado.web.RequestHandler):
-    """/healthz: 200 si este proceso puede atender (y llegar a Redis si lo usa), 503 si no.
+    """/healthz: 200 si este proceso puede guardar mensajes (y llegar a Redis), 503 si no.
 
     nginx (o quien reparta) lo consulta para no mandar a nadie a un proceso que no sirve.
     """
@@ -225,8 +225,9 @@ class ChatSocket(HubSocket):
         for refused in (problem, nick_problem, client_problem):  # Se entra igual, con un aviso.
             if refused is not None:
                 chat.hub.send(self, protocol.error(refused))
-        if not chat.log.healthy:  # Quien entra con Redis caído lo sabe desde el principio.
-            chat.hub.send(self, protocol.status(True, DEGRADED_TEXT))
+        if not chat.log.healthy:  # Quien entra con el log caído lo sabe desde el principio.
+            text = DEGRADED_TEXT if chat.log.stopped is None else STOPPED_TEXT
+            chat.hub.send(self, protocol.status(True, text))
         chat.hub.broadcast(protocol.join(identity, count, session.nick), exclude=self, room=room)
 
     def client_key(self) -> tuple[str | None, protocol.ProtocolError | None]:
@@ -310,7 +311,9 @@ class ChatSocket(HubSocket):
                 self.hub.send(self, protocol.ack(cid, seq))
 
         def failed(error: Exception) -> None:
-            self.hub.send(self, protocol.error(protocol.unavailable(cid)))
+            stopped = isinstance(error, LogStopped)  # Hasta reiniciar; si no, un momento.
+            problem = protocol.log_stopped(cid) if stopped else protocol.unavailable(cid)
+            self.hub.send(self, protocol.error(problem))
 
         # El log reconoce un reintento por quién lo envía y su cid: un cid solo es único
         # para quien lo eligió, y dos estudiantes pueden elegir el mismo.
@@ -436,7 +439,8 @@ def define_stack2_options(options: OptionParser) -> None:
     """Opciones que solo tiene el Stack 2."""
     options.define("rate", default=5.0, type=float, help="mensajes por segundo por conexión")
     options.define("burst", default=10, type=int, help="mensajes seguidos admitidos de golpe")
-    options.define("qr", default=True, help="dibuja en el banner el QR de la URL de la red")
+    # De sí o no, y por defecto sí: --help la enseña como --no-qr, con esta ayuda.
+    options.define("qr", default=True, help="no dibuja en el banner el QR de la URL de la red")
     define_address_message_options(options)  # --address-rate: los de toda una IP.
     options.define(
         "allowed_origins",

@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from tornado.options import OptionParser
 
+from common.options import help_text
 from common.runner import parse_options
 from stack2_http.server import define_stack2_options
 
@@ -82,3 +84,29 @@ def test_help_is_entirely_in_spanish_and_names_the_script(script) -> None:
     assert "muestra esta ayuda y termina" in text
     for english in ("Usage:", "Options:", "show this help", str(ROOT)):
         assert english not in text, f"--help aún dice «{english}»"
+
+
+def test_an_option_that_is_on_by_default_shows_in_help_as_its_no_form() -> None:
+    options = OptionParser()
+    options.define("sonido", default=True, help="no suena al llegar un mensaje")
+    options.define("debug", default=False, type=bool, help="recarga el servidor al guardar")
+    lines = help_text(options, "server.py").splitlines()
+    assert "  --no-sonido  no suena al llegar un mensaje" in lines
+    assert "  --debug      recarga el servidor al guardar" in lines
+
+
+@pytest.mark.parametrize("script", SERVERS)
+def test_help_never_prints_true_or_false_as_a_default(script) -> None:
+    result = subprocess.run(
+        [sys.executable, script, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=20
+    )
+    for english in ("True", "False"):
+        assert english not in result.stdout, f"--help dice «{english}»:\n{result.stdout}"
+
+
+def test_the_stack2_help_names_no_qr_as_the_readme_and_the_banner_do() -> None:
+    options = parse_options(8000, [], define=define_stack2_options)
+    lines = help_text(options, "stack2_http/server.py").splitlines()
+    (qr,) = [" ".join(line.split()) for line in lines if "qr" in line]
+    assert qr == "--no-qr no dibuja en el banner el QR de la URL de la red"
+    assert parse_options(8000, ["--no-qr"], define=define_stack2_options).qr is False

@@ -70,17 +70,10 @@ def test_the_terminal_qr_is_dark_on_light_with_a_light_quiet_zone() -> None:
     assert all(not row[0] and not row[-1] for row in rows)
 
 
-@pytest.mark.parametrize(
-    ("args", "expected"),
-    [
-        (["--address=127.0.0.1"], "Sin código QR: con --address=127.0.0.1 solo se puede entrar"),
-        (["--address=127.0.0.1", "--no-qr"], None),
-    ],
-    ids=["solo-este-equipo", "no-qr"],
-)
-def test_without_a_lan_url_the_banner_says_why_there_is_no_qr_unless_hidden(args, expected) -> None:
+def banner_of(*args: str) -> str:
+    """El banner de un server.py del Stack 2 de verdad, arrancado con ``args``."""
     process = subprocess.Popen(
-        [sys.executable, "stack2_http/server.py", "--port=0", *args],
+        [sys.executable, "stack2_http/server.py", "--port=0", "--db=:memory:", *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -95,12 +88,32 @@ def test_without_a_lan_url_the_banner_says_why_there_is_no_qr_unless_hidden(args
     finally:
         process.terminate()
         process.communicate(timeout=10)
-    text = "".join(lines)
-    assert "▀" not in text
-    if expected is None:
-        assert "QR" not in text
-    else:
-        assert expected in text
+    return "".join(lines)
+
+
+def test_with_a_loopback_address_the_banner_calmly_says_only_this_machine_can_enter() -> None:
+    text = banner_of("--address=127.0.0.1")
+    assert (
+        "  Solo se entra desde este equipo (--address=127.0.0.1). Para que entren\n"
+        "  los móviles y los demás equipos de la red, arranca el servidor sin --address.\n"
+    ) in text
+    assert "QR" not in text and "▀" not in text, "Un QR a 127.0.0.1 no le sirve a ningún móvil"
+    assert "No se encontró" not in text, "No falta nada: el profesor lo pidió así"
+
+
+@pytest.mark.parametrize(("args", "only_here"), [(["--address=127.0.0.1"], "127.0.0.1"), ([], "")])
+def test_the_page_learns_from_the_options_whether_only_this_machine_can_enter(
+    args, only_here
+) -> None:
+    options = parse_options(8000, args, define=define_stack2_options)
+    app = tornado.web.Application()
+    join_qr(app, network.server_urls("http://{host}/", 8000, options.address), options)
+    assert app.settings["only_here"] == only_here
+
+
+def test_no_qr_hides_every_qr_line() -> None:
+    text = banner_of("--address=127.0.0.1", "--no-qr")
+    assert "QR" not in text and "▀" not in text
 
 
 def test_no_lan_address_at_all_is_explained() -> None:
@@ -126,6 +139,17 @@ async def test_the_page_qr_opened_on_localhost_encodes_the_lan_url(http_client, 
     page = (await http_client.fetch(f"{base_url}/")).body.decode()
     assert '<img src="/qr.svg"' in page
     assert f'<a href="{LAN_URL}">{LAN_URL}</a>' in page
+
+
+@pytest.mark.gen_test
+@pytest.mark.settings(only_here="127.0.0.1")
+async def test_with_a_loopback_address_the_page_says_who_can_enter_instead_of_a_qr(
+    http_client, base_url
+) -> None:
+    page = (await http_client.fetch(f"{base_url}/")).body.decode()
+    assert "/qr.svg" not in page, "Un QR a 127.0.0.1 no le sirve a ningún móvil"
+    assert "Solo se puede entrar desde este equipo: el servidor se arrancó con" in page
+    assert "--address=127.0.0.1. Para que entren los móviles, arráncalo sin --address." in page
 
 
 @pytest.mark.gen_test

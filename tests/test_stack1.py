@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from tornado.httpclient import HTTPClientError
 
 from common.hub import Hub
+from common.network import server_urls
 from stack1_pure.server import make_app
 from tests.helpers import receive, wait_closed
+
+CLIENT_PAGE = Path(__file__).resolve().parent.parent / "stack1_pure" / "cliente.html"
 
 
 @pytest.fixture
@@ -83,3 +88,13 @@ async def test_binary_frames_close_that_client_with_1003(connect, ws_base) -> No
     assert "texto" in reason
     await other.write_message("Eva: sigo aquí")
     assert await receive(other) == "Eva: sigo aquí"
+
+
+def test_the_page_opened_from_disk_proposes_the_address_the_banner_prints() -> None:
+    # 127.0.0.1, como el banner, y no «localhost»: en muchos equipos es ::1 (IPv6).
+    here = server_urls("ws://{host}", 8765)[0]  # Su primera línea, con el puerto por defecto.
+    assert here == "ws://127.0.0.1:8765"
+    page = CLIENT_PAGE.read_text(encoding="utf-8")
+    assert f'localStorage.getItem("server") || "{here}";' in page, (
+        "Sin ?server= ni una dirección guardada, cliente.html debe proponer la del banner"
+    )

@@ -101,6 +101,34 @@ def test_tornado_still_uses_the_close_texts_we_translate() -> None:
     assert 'self.close(reason="ping timed out")' in source
 
 
+def test_tornado_still_echoes_close_frames_where_the_strict_protocol_steps_in() -> None:
+    # _StrictCloseProtocol (common/tornado_internals.py) se adelanta a _handle_message con
+    # los frames de cierre (opcode 0x8): vacía la cola del hub de su handler y hace lo
+    # mismo que Tornado salvo el código que devuelve. Si Tornado renombra el método, cambia
+    # sus argumentos o ya no devuelve el código tal cual (quizá porque ya contesta 1002 él
+    # solo), hay que revisar esa clase.
+    method = WebSocketProtocol13._handle_message
+    explanation = (
+        "WebSocketProtocol13._handle_message ha cambiado: revisa _StrictCloseProtocol en "
+        "common/tornado_internals.py contra tornado/websocket.py (y, si Tornado ya contesta "
+        "1002 a un código de cierre inválido, bórrala)."
+    )
+    assert list(inspect.signature(method).parameters) == ["self", "opcode", "data"], explanation
+    source = inspect.getsource(method)
+    for line in (
+        "if self.client_terminated:",
+        "elif opcode == 0x8:",
+        "self.client_terminated = True",
+        'self.close_code = struct.unpack(">H", data[:2])[0]',
+        "self.close(self.close_code)",
+    ):
+        assert line in source, f"{explanation} Falta: {line}"
+    # Y el protocolo sigue sabiendo de qué handler es (para vaciar su cola del hub).
+    handler = object()
+    protocol = WebSocketProtocol13(handler, False, _WebSocketParams())  # type: ignore[arg-type]
+    assert protocol.handler is handler, explanation
+
+
 @pytest.mark.parametrize(
     ("protocol_class", "fast"), [(CustomCloseProtocol, True), (CustomFrameProtocol, False)]
 )
