@@ -6,6 +6,10 @@ servidor y para el de su dirección IP. A quien no cabe se le contesta un 503
 corto y se le cierra: el servidor nunca llega a quedarse sin descriptores de
 archivo. Y si aun así se queda sin ellos (otro programa, un límite muy bajo),
 rechaza con calma, lo dice una vez en el registro y se recupera solo.
+
+Un proxy de confianza (nginx, con --xheaders) no es una persona: sus conexiones no
+tienen tope por IP (el chat cuenta a cada estudiante que hay detrás), pero sí
+cuentan para el tope del servidor.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from tornado.ioloop import IOLoop
 from tornado.iostream import IOStream, SSLIOStream
 
 from common.per_address import AddressLimits
+from common.proxies import TrustedProxies
 
 log = logging.getLogger("chat.accept")
 
@@ -37,10 +42,12 @@ SERVER_FULL = "El servidor está lleno: inténtalo dentro de un rato"
 class _Counted:
     """Un stream que avisa al portero cuando se cierra su socket."""
 
-    def __init__(self, sock: socket.socket, doorman: Doorman, ip: str, **kwargs: object) -> None:
+    def __init__(
+        self, sock: socket.socket, doorman: Doorman, ip: str | None, **kwargs: object
+    ) -> None:
         super().__init__(sock, **kwargs)  # type: ignore[call-arg]
         self._doorman = doorman
-        self._ip = ip
+        self._ip = ip  # None: no cuenta para ninguna IP (un proxy de confianza).
 
     def close_fd(self) -> None:
         # IOStream llama a close_fd() una sola vez, cierre quien cierre la conexión.
@@ -57,7 +64,10 @@ class _CountedSSLStream(_Counted, SSLIOStream):
 
 
 class Doorman:
-    """Acepta conexiones para un HTTPServer sin pasar de ``capacity`` abiertas."""
+    """Acepta conexiones para un HTTPServer sin pasar de ``capacity`` abiertas.
+
+    ``per_address`` limita las de cada IP, salvo las de los proxies de ``trusted``.
+    """
 
     def __init__(
         self,
@@ -66,11 +76,13 @@ class Doorman:
         per_address: AddressLimits | None = None,
         max_buffer_size: int | None = None,
         tls: ssl.SSLContext | None = None,
+        trusted: TrustedProxies | None = None,
     ) -> None:
         self.server = server
         self.tls = tls  # Con TLS, cada socket aceptado se envuelve antes de leer nada.
         self.capacity = capacity
         self.per_address = per_address
+        self.trusted = trusted if trusted is not None else TrustedProxies()
         self.open = 0  # Conexiones TCP abiertas ahora mismo, de cualquier tipo.
         self._max_buffer_size = max_buffer_size
         self._sockets: list[socket.socket] = []
@@ -95,10 +107,10 @@ class Doorman:
             os.close(self._spare)
             self._spare = None
 
-    def release(self, ip: str) -> None:
-        """Una conexión se cerró: deja su sitio libre."""
+    def release(self, ip: str | None) -> None:
+        """Una conexión se cerró: deja su sitio libre (y el de su IP, si contaba)."""
         self.open -= 1
-        if self.per_address is not None:
+        if ip is not None and self.per_address is not None:
             self.per_address.release(ip)
 
     def _on_readable(self, sock: socket.socket, _events: int) -> None:
@@ -118,22 +130,31 @@ class Doorman:
 
     def _admit(self, conn: socket.socket, address: tuple) -> None:
         ip = str(address[0])
+        # Detrás de nginx, todas las conexiones vienen de nginx: con el tope de una persona,
+        # toda la clase tendría que caber en él. El chat cuenta a cada estudiante por la dirección
+        # que nginx dice (stack2_http/server.py).
+        limits = None if ip in self.trusted else self.per_address
         reason = SERVER_FULL if self.open >= self.capacity else None
-        if reason is None and self.per_address is not None:
-            reason = self.per_address.admit(ip)
+        if reason is None and limits is not None:
+            reason = limits.admit(ip)
         if reason is not None:
             self._refuse(conn, ip, reason)
             return
         self.open += 1
+        counted = ip if limits is not None else None  # Lo que se descuenta al cerrar.
         if self._refusing:
             log.info("Vuelven a aceptarse conexiones (%d abiertas)", self.open)
             self._refusing.clear()
         if self.tls is None:
-            stream: IOStream = _CountedStream(conn, self, ip, max_buffer_size=self._max_buffer_size)
+            stream: IOStream = _CountedStream(
+                conn, self, counted, max_buffer_size=self._max_buffer_size
+            )
         else:
             # Como hace TCPServer: el handshake TLS ocurre después, sin bloquear el loop.
             wrapped = self.tls.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
-            stream = _CountedSSLStream(wrapped, self, ip, max_buffer_size=self._max_buffer_size)
+            stream = _CountedSSLStream(
+                wrapped, self, counted, max_buffer_size=self._max_buffer_size
+            )
         self.server.handle_stream(stream, address)
 
     def _refuse(self, conn: socket.socket, ip: str, reason: str) -> None:

@@ -27,13 +27,10 @@ WRONG_HOST = "Este servidor no atiende a ese nombre (Host). Usa la dirección de
 MAX_LOGGED_HOSTS = 20
 
 
-def host_is_this_machine(
-    host_header: str | None, local_ip: str | None = None, extra: Collection[str] = ()
-) -> bool:
-    """True si ``Host`` nombra a este equipo: localhost, loopback, su IP o su nombre.
+def host_is_this_machine(host_header: str | None, extra: Collection[str] = ()) -> bool:
+    """True si ``Host`` nombra a este equipo: localhost, una IP o su nombre.
 
-    ``local_ip`` es la IP a la que llegó la conexión (la de la tarjeta de red que
-    usa el cliente); ``extra``, los nombres de --allowed-hosts.
+    ``extra`` son los nombres de --allowed-hosts.
     """
     if not host_header:
         return True  # Sin Host (HTTP/1.0): no viene de un navegador.
@@ -44,10 +41,13 @@ def host_is_this_machine(
     if host in _machine_names():
         return True  # El nombre del equipo («aula-07», «aula-07.local»).
     try:
-        address = ipaddress.ip_address(host)
+        ipaddress.ip_address(host)
     except ValueError:
         return False  # Un nombre que no conocemos: puede ser el de una web ajena.
-    return address.is_loopback or (local_ip is not None and address == _ip(local_ip))
+    # Una IP escrita tal cual no se puede «reapuntar»: el navegador se conectó a esa IP
+    # y su página es de ella. Es la de este equipo, o la de nginx delante de él (lección
+    # 13: el estudiante escribe la IP de nginx, y el proceso la recibe desde 127.0.0.1).
+    return True
 
 
 def normalize_hosts(names: Collection[str]) -> frozenset[str]:
@@ -71,7 +71,7 @@ class HostGuard(httputil.HTTPServerConnectionDelegate):
         self, server_conn: object, request_conn: httputil.HTTPConnection
     ) -> httputil.HTTPMessageDelegate:
         inner = self.app.start_request(server_conn, request_conn)
-        return _CheckedRequest(self, inner, request_conn, _local_ip(server_conn))
+        return _CheckedRequest(self, inner, request_conn)
 
     def on_close(self, server_conn: object) -> None:
         self.app.on_close(server_conn)
@@ -90,9 +90,8 @@ class _CheckedRequest(httputil.HTTPMessageDelegate):
         guard: HostGuard,
         inner: httputil.HTTPMessageDelegate,
         conn: httputil.HTTPConnection,
-        local_ip: str | None,
     ) -> None:
-        self.guard, self.inner, self.conn, self.local_ip = guard, inner, conn, local_ip
+        self.guard, self.inner, self.conn = guard, inner, conn
         self.blocked = False
 
     def headers_received(
@@ -101,7 +100,7 @@ class _CheckedRequest(httputil.HTTPMessageDelegate):
         headers: httputil.HTTPHeaders,
     ) -> Awaitable[None] | None:
         host = headers.get("Host")
-        if host_is_this_machine(host, self.local_ip, self.guard.allowed):
+        if host_is_this_machine(host, self.guard.allowed):
             return self.inner.headers_received(start_line, headers)
         self.blocked = True
         self.guard.refused(str(host))
@@ -135,18 +134,3 @@ class _CheckedRequest(httputil.HTTPMessageDelegate):
 def _machine_names() -> set[str]:
     name = socket.gethostname().lower()
     return {name, f"{name}.local"} if name else set()
-
-
-def _local_ip(server_conn: object) -> str | None:
-    """La IP de este equipo a la que se conectó el cliente."""
-    try:
-        return str(server_conn.stream.socket.getsockname()[0])  # type: ignore[attr-defined]
-    except (AttributeError, OSError):
-        return None
-
-
-def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(text.split("%")[0])
-    except ValueError:
-        return None

@@ -2,9 +2,17 @@
 
 Los límites de cada conexión no bastan: quien abre 25 pestañas tiene 25 cubos de
 fichas, y quien se reconecta en bucle estrena cubo cada vez. Aquí se cuenta por
-dirección IP. En un aula, cada equipo tiene su propia IP; detrás de un router con
-NAT (un colegio entero que sale a internet por una sola IP pública), todos
-comparten una, y hay que subir o quitar estos límites (lección 7).
+dirección IP, en dos sitios:
+
+* El portero (common/accept.py) cuenta las conexiones TCP de cada IP que se conecta,
+  antes de leer nada: páginas, WebSockets y sockets que nunca dicen nada.
+* El Stack 2 cuenta además, por estudiante, sus WebSockets y sus mensajes. Detrás de
+  nginx (--xheaders), el estudiante es la dirección que nginx dice en X-Real-IP, y no
+  nginx, que para el portero es un proxy de confianza (common/proxies.py).
+
+En un aula, cada equipo tiene su propia IP; detrás de un router con NAT (un colegio
+entero que sale a internet por una sola IP pública), todos comparten una, y hay que
+subir o quitar estos límites (lección 7).
 """
 
 from __future__ import annotations
@@ -29,11 +37,15 @@ TOO_MANY_NEW = "Demasiadas conexiones nuevas por segundo desde tu dirección IP"
 class AddressRules:
     """Cuánto admite cada dirección IP (0 = sin límite)."""
 
-    connections: int = 20  # Conexiones TCP abiertas a la vez.
+    connections: int = 20  # Conexiones abiertas a la vez (WebSockets, en el Stack 2).
     connect_rate: float = 5.0  # Conexiones nuevas por segundo, de forma sostenida.
-    connect_burst: int = 20  # Conexiones nuevas seguidas (abrir la página son varias).
+    connect_burst: int = 20  # Conexiones nuevas seguidas (diez pestañas que vuelven a la vez).
     message_rate: float = 0.0  # Mensajes por segundo entre todas sus conexiones.
     message_burst: int = 0
+
+
+# Sin ningún límite por dirección (0 = sin límite en cada campo).
+NO_ADDRESS_LIMITS = AddressRules(connections=0, connect_rate=0.0)
 
 
 class _Address:
@@ -98,12 +110,30 @@ class AddressLimits:
                 del self._addresses[ip]
 
 
-def address_messages(handler: object) -> TokenBucket | None:
-    """El cubo de mensajes de la IP de este handler, si el servidor limita por dirección."""
-    limits = handler.settings.get("address_limits")  # type: ignore[attr-defined]
-    if limits is None:
-        return None  # Sin ese ajuste (así arrancan las pruebas con make_app()), sin límite.
-    return limits.message_bucket(handler.request.remote_ip)  # type: ignore[attr-defined]
+# En el Stack 2, el portero admite de cada IP este múltiplo de sus WebSockets en conexiones
+# TCP. La pestaña que abre un WebSocket antes carga la página y sus archivos, y el navegador
+# deja esas conexiones HTTP abiertas un rato (keep-alive) por si pide algo más: hasta seis
+# por servidor en Chrome y Firefox. Con 4, los 20 WebSockets de un equipo caben con 60
+# conexiones HTTP más (diez pestañas que dejan cinco cada una, también), y un equipo sigue
+# sin poder ocupar más de 80 de las 10 000 plazas del servidor (--max-connections).
+TCP_PER_WEBSOCKET = 4
+
+
+def door_rules(rules: AddressRules, pages: bool) -> AddressRules:
+    """Lo que el portero admite de cada IP en conexiones TCP, abiertas y nuevas.
+
+    Sin páginas (Stack 1, cuyo cliente se abre desde el disco), cada conexión es un
+    WebSocket: las mismas ``rules``. Con páginas (Stack 2), los WebSockets los cuenta el
+    chat, por estudiante, con ``rules``; el portero, que ve también las conexiones HTTP de
+    cada pestaña, admite ``TCP_PER_WEBSOCKET`` veces más.
+    """
+    if not pages:
+        return rules
+    return AddressRules(
+        connections=rules.connections * TCP_PER_WEBSOCKET,
+        connect_rate=rules.connect_rate * TCP_PER_WEBSOCKET,
+        connect_burst=rules.connect_burst * TCP_PER_WEBSOCKET,
+    )
 
 
 # Una persona con el portátil y el móvil: el doble de lo que admite una conexión.
@@ -116,13 +146,16 @@ def define_address_options(options: Any) -> None:
         "max_per_address",
         default=AddressRules.connections,
         type=int,
-        help="conexiones abiertas a la vez desde una misma IP (0 = sin límite; súbelo con NAT)",
+        help="WebSockets abiertos a la vez desde una misma IP (en el Stack 2, con los de la "
+        f"página, hasta {TCP_PER_WEBSOCKET} × este número de conexiones TCP; 0 = sin límite; "
+        "súbelo con NAT)",
     )
     options.define(
         "connect_rate",
         default=AddressRules.connect_rate,
         type=float,
-        help="conexiones nuevas por segundo desde una misma IP (0 = sin límite)",
+        help="WebSockets nuevos por segundo desde una misma IP, con ráfagas de "
+        f"{AddressRules.connect_burst} (0 = sin límite)",
     )
 
 

@@ -26,7 +26,12 @@ from common.hosts import HostGuard, normalize_hosts
 from common.hub import Hub
 from common.network import is_loopback, server_urls
 from common.options import parse_command_line, program_name
-from common.per_address import AddressLimits, define_address_options, rules_from_options
+from common.per_address import (
+    AddressLimits,
+    define_address_options,
+    door_rules,
+    rules_from_options,
+)
 from common.responses import SecurityHeaders
 
 log = logging.getLogger("chat")
@@ -113,7 +118,8 @@ def app_settings(options: OptionParser) -> dict[str, Any]:
         # no responde y se cierra, en lugar de quedarse «medio abierta» para siempre.
         "websocket_ping_interval": options.ping_interval,
         "websocket_ping_timeout": min(options.ping_timeout, options.ping_interval),
-        # Los límites de cada dirección IP, compartidos por todas sus conexiones.
+        # Los límites de cada estudiante (WebSockets y mensajes), compartidos por todas sus
+        # conexiones. Los usa el Stack 2; el portero tiene los suyos (ver run()).
         "address_limits": AddressLimits(rules_from_options(options)),
         # Cada respuesta pasa por dos transformaciones, en este orden: los textos de
         # Tornado, en español (common/spanish.py), y nosniff y CSP también en las
@@ -179,6 +185,7 @@ def run(
     notes: Sequence[str] = (),
     on_stop: Callable[[], Awaitable[None] | None] | None = None,
     on_start: Callable[[], Awaitable[None]] | None = None,
+    pages: bool = False,
 ) -> None:
     """Escucha, imprime el banner y atiende hasta recibir Ctrl+C o SIGTERM.
 
@@ -186,6 +193,9 @@ def run(
     ``notes`` son líneas más para el banner; ``on_stop`` se llama al apagar, cuando
     ya se cerraron las conexiones (por ejemplo, para que el log termine de guardar).
     ``on_start`` se espera dentro del loop antes de atender a nadie (conectar con Redis).
+    ``pages``: el servidor sirve también su página (Stack 2) y cuenta él mismo los
+    WebSockets de cada estudiante; el portero admite entonces por IP las conexiones HTTP
+    de sus pestañas (``door_rules()`` en common/per_address.py).
     Si las opciones tienen ``processes`` (Stack 2), con más de uno el puerto se
     reparte entre varios procesos hijos (common/processes.py).
     """
@@ -209,13 +219,15 @@ def run(
     # El guardián del Host (common/hosts.py) ve cada petición antes que la aplicación.
     guard = HostGuard(app, normalize_hosts(options.allowed_hosts))
     server = HTTPServer(guard, **http_server_settings(options))
-    # El portero (common/accept.py) cuenta todas las conexiones TCP, no solo los WebSockets.
+    # El portero (common/accept.py) cuenta todas las conexiones TCP, no solo los WebSockets;
+    # las de un proxy de confianza (--xheaders) no cuentan para ninguna IP.
     doorman = Doorman(
         server,
         tcp_capacity(hub.max_connections, files),
-        app.settings.get("address_limits"),
+        AddressLimits(door_rules(rules_from_options(options), pages)),
         max_buffer_size(options.max_message_size),
         tls,
+        app.settings.get("trusted_proxies"),
     )
     processes = options.processes if "processes" in options else 1
     if processes > 1:

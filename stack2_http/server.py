@@ -17,8 +17,10 @@ from tornado.options import OptionParser
 from common.hub import Hub, HubSocket
 from common.limits import FloodGuard, FloodLimits, Verdict
 from common.log import STOPPED_TEXT, Log, LogStopped, MemoryLog, Replay
-from common.per_address import address_messages, define_address_message_options
+from common.options import fail
+from common.per_address import NO_ADDRESS_LIMITS, AddressLimits, define_address_message_options
 from common.presence import Presence
+from common.proxies import LOOPBACK, TrustedProxies
 from common.redis_link import DEGRADED_TEXT, RedisUnavailable
 from common.relay import Relay
 from common.responses import SafeStaticFileHandler
@@ -52,12 +54,19 @@ def client_identity(request: HTTPServerRequest, xheaders: bool = False) -> str:
     return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
 
 
+def client_ip(request: HTTPServerRequest, xheaders: bool = False) -> str:
+    """La IP de ``client_identity()``: la que cuentan los límites por dirección (lección 7)."""
+    ip = request.remote_ip
+    return proxied_address(request, ip, 0)[0] if xheaders else ip
+
+
 def proxied_address(request: HTTPServerRequest, ip: str, port: int) -> tuple[str, int]:
     """La dirección del estudiante según nginx: X-Real-IP y X-Real-Port (deploy/nginx.conf).
 
     Solo cuentan esas dos cabeceras, que nginx *sustituye* siempre por las suyas; nunca
     X-Forwarded-For, una cadena a la que cualquiera puede añadir lo que quiera delante.
-    Si faltan o no son válidas (alguien entró sin pasar por nginx), vale la del socket.
+    Se llama solo si la conexión viene de un proxy de confianza (``ChatSocket.via_proxy``):
+    las de cualquier otro no se miran. Si faltan o no son válidas, vale la del socket.
     """
     real_ip = request.headers.get("X-Real-IP", "")
     real_port = request.headers.get("X-Real-Port", "")
@@ -151,10 +160,13 @@ class Session:
     tiene aquí su sitio.
     """
 
-    __slots__ = ("flood", "identity", "nick", "room", "sender")
+    __slots__ = ("address", "flood", "identity", "nick", "room", "sender")
 
-    def __init__(self, identity: str, room: str, flood: FloodGuard, client: str | None) -> None:
+    def __init__(
+        self, identity: str, room: str, flood: FloodGuard, address: str, client: str | None
+    ) -> None:
         self.identity = identity  # «IP:puerto», como lo ve el servidor.
+        self.address = address  # Su IP, la de los límites por dirección (--max-per-address).
         self.room = room  # La sala, que sale de la dirección (/ws/<sala>).
         self.flood = flood  # Su cubo de fichas (--rate, --burst) y el de su IP (--address-rate).
         self.nick: str | None = None  # Su apodo, cuando lo elige (lección 11).
@@ -179,7 +191,16 @@ class ChatSocket(HubSocket):
     @property
     def identity(self) -> str:
         """«IP:puerto» de esta conexión; sale de la petición, que ya los guarda."""
-        return client_identity(self.request, self.settings["xheaders"])
+        return client_identity(self.request, self.via_proxy)
+
+    @property
+    def via_proxy(self) -> bool:
+        """¿Llegó a través de un proxy de confianza? Solo entonces se cree X-Real-IP.
+
+        Sin --xheaders no se confía en nadie; con él, en --trusted-proxies (este equipo,
+        donde corre nginx en la lección 13). Quien llega directo no puede inventarse a otro.
+        """
+        return self.request.remote_ip in self.settings["trusted_proxies"]
 
     def check_origin(self, origin: str) -> bool:
         # Por defecto solo se aceptan páginas de este mismo servidor (la comprobación
@@ -207,12 +228,23 @@ class ChatSocket(HubSocket):
     def open(self, asked: str | None = None) -> None:
         chat, identity = self.chat, self.identity
         room = rooms.room_name(asked) or ROOM  # prepare() ya comprobó que vale.
+        # Los límites de cada estudiante (--max-per-address, --connect-rate, --address-rate).
+        limits: AddressLimits = self.settings["address_limits"]
+        address = client_ip(self.request, self.via_proxy)
+        refused = limits.admit(address)
+        if refused is not None:
+            # Demasiados WebSockets de este estudiante (--max-per-address) o demasiados
+            # nuevos por segundo (--connect-rate). Después del handshake y no con un 503:
+            # así el motivo llega a la página (event.reason) y puede enseñarlo.
+            self.close(1013, refused)  # 1013 = «inténtalo más tarde».
+            return
         if not chat.hub.add(self, name=identity, room=room):
+            limits.release(address)
             return  # Chat lleno: el hub ya la cerró con 1013 y nadie debe saber de ella.
         # Su propio cubo de fichas, y también el de su IP (--address-rate).
-        flood = FloodGuard(chat.flood, shared=address_messages(self))
+        flood = FloodGuard(chat.flood, shared=limits.message_bucket(address))
         client, client_problem = self.client_key()
-        session = self.session = Session(identity, room, flood, client)
+        session = self.session = Session(identity, room, flood, address, client)
         count = chat.presence.join(room, identity)
         nick_problem = self.take_nick(self.get_query_argument("nick", None))
         # Todo esto ocurre sin ceder el loop: ningún mensaje puede guardarse entre leer
@@ -383,6 +415,8 @@ class ChatSocket(HubSocket):
 
     def on_close(self) -> None:
         session = self.session
+        if session is not None:  # Su sitio entre los de su IP queda libre.
+            self.settings["address_limits"].release(session.address)
         if session is not None and self.hub.remove(self):
             # La presencia libera el apodo: otra persona puede usarlo desde ya.
             count = self.chat.presence.leave(session.room, session.identity)
@@ -399,20 +433,29 @@ def make_app(
     presence: Presence | None = None,
     xheaders: bool = False,
     relay: Relay | None = None,
+    trusted_proxies: TrustedProxies | None = None,
     **settings: Any,
 ) -> tornado.web.Application:
     """Crea la aplicación: la página, sus archivos estáticos y el WebSocket, en un solo puerto.
 
     Sin ``log``, el historial vive solo en memoria (como ``--db=:memory:``); sin
-    ``presence`` ni ``relay``, todo es de este proceso. ``xheaders``: ver --xheaders.
+    ``presence`` ni ``relay``, todo es de este proceso. ``xheaders``: ver --xheaders; con
+    él, ``trusted_proxies`` son los proxies cuyas cabeceras se creen (por defecto, este
+    equipo: ver --trusted-proxies).
     """
     log = MemoryLog() if log is None else log
     presence = Presence() if presence is None else presence
+    if not xheaders:
+        proxies = TrustedProxies()  # Sin proxy, todos son estudiantes: también este equipo.
+    else:
+        proxies = TrustedProxies(LOOPBACK) if trusted_proxies is None else trusted_proxies
     relay = Relay() if relay is None else relay
     # Cada mensaje, cuando el log ya lo ha guardado, se reparte a los sockets de este proceso.
     log.subscribe(lambda room, frame: hub.broadcast(frame, room=room))
     connect_shared_events(hub, log, presence, relay)
     chat = Chat(hub, log, presence, flood, relay)
+    # Sin los límites por dirección de runner.app_settings() (así en las pruebas), ninguno.
+    settings.setdefault("address_limits", AddressLimits(NO_ADDRESS_LIMITS))
     origins = frozenset(origin.lower().rstrip("/") for origin in allowed_origins)
     return tornado.web.Application(
         [
@@ -431,6 +474,7 @@ def make_app(
         static_handler_class=StaticHandler,
         allowed_origins=origins,
         xheaders=xheaders,
+        trusted_proxies=proxies,
         **settings,
     )
 
@@ -471,7 +515,17 @@ def define_stack2_options(options: OptionParser) -> None:
         "xheaders",
         default=False,
         type=bool,
-        help="detrás de nginx: la identidad sale de X-Real-IP y X-Real-Port (deploy/nginx.conf)",
+        help="detrás de nginx: la identidad sale de X-Real-IP y X-Real-Port (deploy/nginx.conf), "
+        "si la conexión viene de --trusted-proxies",
+    )
+    options.define(
+        "trusted_proxies",
+        default=list(LOOPBACK),
+        type=str,
+        multiple=True,
+        metavar="IP",
+        help="con --xheaders, las IP o redes (10.0.0.0/24) de los proxies de confianza, "
+        "separadas por comas; por defecto, este equipo (nginx en la misma máquina)",
     )
     options.define("certfile", default="", help="certificado TLS (PEM): sirve https:// y wss://")
     options.define("keyfile", default="", help="clave privada TLS (PEM) del certificado")
@@ -491,6 +545,10 @@ def main(
             "Error: --processes necesita --redis=redis://EQUIPO:PUERTO/0. Cada proceso tiene su "
             "propia memoria: sin Redis, cada uno sería un chat distinto en el mismo puerto."
         )
+    try:
+        proxies = TrustedProxies(options.trusted_proxies)
+    except ValueError as wrong:
+        fail(f"--trusted-proxies: «{wrong}» no es una IP ni una red (10.0.0.5, 10.0.0.0/24).")
     relay = Relay()
     if options.redis:
         log, presence, relay = open_shared(options.redis, options.history)
@@ -511,6 +569,7 @@ def main(
         presence,
         options.xheaders,
         relay,
+        proxies,
         **app_settings(options),
     )
 
@@ -534,7 +593,8 @@ def main(
 
     scheme = "https" if options.certfile else "http"
     notes = [rooms.BANNER_NOTE, note]
-    run(app, hub, options, title, scheme + "://{host}/", notes=notes, on_stop=stop, on_start=start)
+    url = scheme + "://{host}/"
+    run(app, hub, options, title, url, notes=notes, on_stop=stop, on_start=start, pages=True)
 
 
 if __name__ == "__main__":

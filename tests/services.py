@@ -197,7 +197,8 @@ class Nginx:
         servers = "".join(f"    server 127.0.0.1:{port};\n" for port in backends)
         site = re.sub(r"(?m)^\s*server 127\.0\.0\.1:\d+;\n", "", site)
         site = site.replace("    least_conn;\n", "    least_conn;\n" + servers)
-        site = site.replace("listen 80;", f"listen 127.0.0.1:{self.port};")
+        site, listens = re.subn(r"(?m)^(\s*)listen 80\b", rf"\1listen 127.0.0.1:{self.port}", site)
+        assert listens == 1, "deploy/nginx.conf debe tener una sola línea «listen 80…» activa"
         (folder / "site.conf").write_text(site)
         conf = NGINX_CONF.format(folder=folder, site=folder / "site.conf")
         (folder / "nginx.conf").write_text(conf)

@@ -11,14 +11,15 @@ import base64
 import json
 import os
 import socket
+import subprocess
 import sys
 
 import pytest
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
-from common.per_address import TOO_MANY_NEW, TOO_MANY_OPEN
-from tests.helpers import receive, receive_event
+from common.per_address import TCP_PER_WEBSOCKET, TOO_MANY_NEW, TOO_MANY_OPEN
+from tests.helpers import receive, receive_event, wait_closed
 from tests.test_processes import ROOT, STACKS, Server
 
 WS_PATH = {"stack1": "/", "stack2": "/ws"}
@@ -260,6 +261,74 @@ async def test_a_reconnect_loop_is_stopped_by_the_new_connections_rate(servers) 
     assert TOO_MANY_NEW in stderr
 
 
+@pytest.mark.gen_test(timeout=30)
+async def test_stack2_refuses_the_websocket_over_max_per_address_with_1013_and_why(
+    servers,
+) -> None:
+    server = await start(servers, "stack2", "--max-per-address=3")
+    mine = [await ws_from(server.port, "127.0.0.1") for _ in range(3)]
+    for conn in mine:
+        await receive_event(conn, "welcome")
+    # La 4.ª pestaña: el handshake pasa y el cierre lleva el motivo, que la página puede
+    # enseñar (con un 503 antes del handshake, el navegador no deja leer por qué).
+    fourth = await ws_from(server.port, "127.0.0.1")
+    assert await wait_closed(fourth) == (1013, TOO_MANY_OPEN)
+    mine[0].close()  # Se cierra una pestaña: su sitio queda libre.
+    await wait_closed(mine[0])
+    for _ in range(50):
+        again = await ws_from(server.port, "127.0.0.1")
+        event = await again.read_message()
+        if event is not None:
+            break
+        await asyncio.sleep(0.05)  # El servidor aún no había procesado el cierre.
+    else:
+        raise AssertionError("El sitio de la pestaña cerrada no quedó libre")
+    assert json.loads(event)["type"] == "welcome"
+    classmate = await ws_from(server.port, "127.0.0.2")  # Otro equipo sí entra.
+    await receive_event(classmate, "welcome")
+    for conn in [*mine, fourth, again, classmate]:
+        conn.close()
+    await stop_without_tracebacks(server)
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_stack2_lets_each_websocket_bring_its_page_connections_and_no_more(servers) -> None:
+    # Las conexiones HTTP de las pestañas (keep-alive) no gastan el cupo de WebSockets: el
+    # portero admite TCP_PER_WEBSOCKET × --max-per-address conexiones TCP por dirección.
+    server = await start(servers, "stack2", "--max-per-address=2")
+    loop = asyncio.get_running_loop()
+    request = f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode()
+    idle = []
+    try:
+        for _ in range(2 * TCP_PER_WEBSOCKET):  # Cada una pide algo y se queda abierta.
+            idle.append(await open_socket(server.port, "127.0.0.3"))
+            await loop.sock_sendall(idle[-1], request)
+            reply = await asyncio.wait_for(loop.sock_recv(idle[-1], 65536), 5)
+            assert reply.startswith(b"HTTP/1.1 200"), f"La conexión {len(idle)}: {reply[:80]!r}"
+        one_more = await open_socket(server.port, "127.0.0.3")
+        reply = await read_until_closed(one_more)
+        one_more.close()
+        assert reply.startswith(b"HTTP/1.1 503"), reply[:80]
+        assert TOO_MANY_OPEN.encode() in reply
+    finally:
+        for sock in idle:
+            sock.close()
+    await stop_without_tracebacks(server)
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_stack2_tells_a_reconnect_loop_why_it_is_closed(servers) -> None:
+    server = await start(servers, "stack2")
+    reasons = set()
+    for _ in range(40):  # Entrar y salir en bucle: el portero deja pasar, el chat no.
+        conn = await ws_from(server.port, "127.0.0.4")
+        if await conn.read_message() is None:
+            reasons.add((conn.close_code, conn.close_reason))
+        conn.close()
+    assert reasons == {(1013, TOO_MANY_NEW)}, reasons
+    await stop_without_tracebacks(server)
+
+
 def chat(text: str) -> str:
     return json.dumps({"type": "message", "text": text})
 
@@ -314,6 +383,95 @@ async def test_reconnecting_does_not_refill_the_message_allowance(servers) -> No
         conn.close()
     elapsed = loop.time() - started
     assert total <= 20 + 10 * elapsed + 1, f"Pasaron {total} mensajes de 72 reconectando"
+    await stop_without_tracebacks(server)
+
+
+# --- 6 · Detrás de nginx (--xheaders) -----------------------------------------------------
+
+_real_ports = iter(range(40000, 60000))
+
+
+async def ws_via_proxy(port: int, proxy: str, student: str):
+    """Un WebSocket que llega desde ``proxy`` diciendo, como nginx, que es de ``student``."""
+    headers = {"X-Real-IP": student, "X-Real-Port": str(next(_real_ports))}
+    request = HTTPRequest(f"ws://127.0.0.1:{port}/ws", headers=headers, network_interface=proxy)
+    return await websocket_connect(request)
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_with_xheaders_only_a_trusted_proxy_is_believed(servers) -> None:
+    server = await start(servers, "stack2", "--xheaders", "--trusted-proxies=127.0.0.2")
+    # Alguien que llega directo, sin pasar por el proxy, no puede hacerse pasar por otro...
+    forged = await ws_via_proxy(server.port, "127.0.0.1", "10.9.9.9")
+    assert (await receive_event(forged, "welcome"))["you"].startswith("127.0.0.1:")
+    # ...y lo que dice el proxy de confianza, sí vale.
+    proxied = await ws_via_proxy(server.port, "127.0.0.2", "10.9.9.9")
+    assert (await receive_event(proxied, "welcome"))["you"].startswith("10.9.9.9:")
+    for conn in (forged, proxied):
+        conn.close()
+    await stop_without_tracebacks(server)
+
+
+def test_a_trusted_proxy_that_is_not_an_ip_is_a_spanish_usage_error() -> None:
+    result = subprocess.run(
+        [sys.executable, "stack2_http/server.py", "--xheaders", "--trusted-proxies=nginx.local"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "Error: --trusted-proxies: «nginx.local» no es una IP ni una red (10.0.0.5, 10.0.0.0/24).\n"
+    )
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_behind_a_trusted_proxy_the_class_gets_in_although_it_all_comes_from_one_ip(
+    servers,
+) -> None:
+    # 25 estudiantes con --max-per-address=2: para el portero, el proxy no es una persona.
+    server = await start(servers, "stack2", "--xheaders", "--max-per-address=2")
+    students = [await ws_via_proxy(server.port, "127.0.0.1", f"10.0.0.{n}") for n in range(25)]
+    for n, conn in enumerate(students):
+        assert (await receive_event(conn, "welcome"))["you"].startswith(f"10.0.0.{n}:")
+    for conn in students:
+        conn.close()
+    await stop_without_tracebacks(server)
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_behind_a_trusted_proxy_each_student_still_has_their_own_limit(servers) -> None:
+    server = await start(servers, "stack2", "--xheaders", "--max-per-address=2")
+    tabs = [await ws_via_proxy(server.port, "127.0.0.1", "10.0.0.1") for _ in range(3)]
+    for conn in tabs[:2]:
+        await receive_event(conn, "welcome")
+    assert await wait_closed(tabs[2]) == (1013, TOO_MANY_OPEN)
+    classmate = await ws_via_proxy(server.port, "127.0.0.1", "10.0.0.2")
+    await receive_event(classmate, "welcome")
+    for conn in [*tabs, classmate]:
+        conn.close()
+    await stop_without_tracebacks(server)
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_behind_a_trusted_proxy_each_student_has_their_own_message_allowance(
+    servers,
+) -> None:
+    # Cada conexión admite 5 de golpe; cada estudiante, 10 entre todas las suyas.
+    limits = ("--rate=1000", "--burst=5", "--address-rate=0.1")
+    server = await start(servers, "stack2", "--xheaders", *limits)
+    for student in ("10.0.0.1", "10.0.0.2"):
+        conns = [await ws_via_proxy(server.port, "127.0.0.1", student) for _ in range(2)]
+        names = [(await receive_event(conn, "welcome"))["you"] for conn in conns]
+        total = 0
+        for conn, me in zip(conns, names):
+            for n in range(5):
+                await conn.write_message(chat(f"{student} {n}"))
+            total += await delivered(conn, me, 5)
+        assert total == 10, f"De {student} pasaron {total} de 10: ¿comparte cubo con otro?"
+        for conn in conns:
+            conn.close()
     await stop_without_tracebacks(server)
 
 

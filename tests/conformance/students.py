@@ -87,6 +87,10 @@ class Student:
             connect_timeout=TIMEOUT,
             request_timeout=TIMEOUT,
         )
+        if self.conn is not None:
+            # La conexión de antes (la que cerró el servidor al morir, por ejemplo) también
+            # se cierra de nuestro lado: si no, Tornado avisa al recogerla (ResourceWarning).
+            self.conn.close()
         self.conn = await websocket_connect(request)
         self.received, self._unread = [], []
         self._reader = asyncio.ensure_future(self._read_forever(self.conn))
