@@ -39,7 +39,7 @@ from progress import Progress
 from report import Result, median, number, percentile, report
 from servers import REFERENCE, SERVER_KINDS, Server, pin, settle, start_server
 
-from common.options import SpanishArgumentParser
+from common.startup.options import SpanishArgumentParser
 
 RESULTS = Path(__file__).resolve().parent / "resultados"  # Donde quedan informe y figura.
 MAX_CLIENT_COUNTS = 6  # Cuántos N distintos admite --clients (cada uno es una medición entera).

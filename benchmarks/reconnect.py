@@ -23,7 +23,7 @@ from pathlib import Path
 
 from servers import Server, pin, start_server
 
-from common.options import SpanishArgumentParser
+from common.startup.options import SpanishArgumentParser
 
 HANDSHAKE_TIMEOUT = 60.0  # Segundos que esperamos a cada conexión, en el peor caso.
 PHASE_TIMEOUT = 120.0  # Segundos como máximo para cada fase entera.

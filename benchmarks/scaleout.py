@@ -39,7 +39,7 @@ from report import number, percentile, ratio, table
 from servers import Server, pin, process_cpu_seconds, settle, start_server
 from workers import SendTimes, Worker, WorkerReport, ask, start_workers, stop_workers
 
-from common.options import SpanishArgumentParser
+from common.startup.options import SpanishArgumentParser
 
 # Como fanout.py: los servidores (y redis-server) en un núcleo, los bots en el otro. Así
 # los dos casos tienen el mismo núcleo para servir, y los bots no les quitan CPU.

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from common.runner import PLAIN_HUB_NOTE
+from common.startup.runner import PLAIN_HUB_NOTE
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -78,7 +78,7 @@ class Server:
         """Detiene el servidor, solo si lo arrancamos nosotros."""
         if self.proc is None or self.proc.poll() is not None:
             return
-        self.proc.terminate()  # SIGTERM: el apagado limpio de common/runner.py.
+        self.proc.terminate()  # SIGTERM: el apagado limpio de common/startup/runner.py.
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:

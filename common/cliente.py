@@ -34,8 +34,8 @@ from urllib.parse import urlsplit, urlunsplit
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, WebSocketClosedError, websocket_connect
 
-from common.options import SpanishArgumentParser, fail
 from common.spanish import plural
+from common.startup.options import SpanishArgumentParser, fail
 
 CONNECT_TIMEOUT = 10  # Segundos para el handshake: luego, un error claro.
 CLOSE_TIMEOUT = 5  # Segundos para que el servidor responda a nuestro cierre.

@@ -9,7 +9,7 @@ con ``curl`` la dirección de un WebSocket, y ``… modified; restarting server`
   comprimir las respuestas con gzip. Cada respuesta pasa por él justo antes de salir, y
   si es una de esas páginas en inglés (la reconoce por su texto exacto), sale la misma
   en español. Así vale para todos los handlers, también los que se añadan después.
-  ``common/runner.py`` lo pone en los ajustes de la aplicación (``app_settings``).
+  ``common/startup/runner.py`` lo pone en los ajustes de la aplicación (``app_settings``).
 * ``SpanishAutoreload`` es un filtro del registro que cambia la línea de
   ``tornado.autoreload`` por la suya en español.
 

@@ -1,6 +1,6 @@
 """Lo que usamos de Tornado que no es API pública, todo en un solo sitio.
 
-El camino rápido del hub (common/fastwrite.py) escribe frames ya hechos en el
+El camino rápido del hub (common/fanout/fast.py) escribe frames ya hechos en el
 socket, y los cierres en español y la respuesta a un código de cierre inválido
 cambian detalles del protocolo WebSocket de Tornado. Para eso hacen falta
 atributos internos que Tornado no promete mantener.
@@ -18,7 +18,7 @@ from typing import Any
 from tornado.iostream import IOStream
 from tornado.websocket import WebSocketHandler, WebSocketProtocol13
 
-from common.limits import PING_TIMEOUT_REASON, TOO_BIG_REASON
+from common.defences.limits import PING_TIMEOUT_REASON, TOO_BIG_REASON
 
 
 def tornado_stream(conn: object) -> IOStream | None:
@@ -53,7 +53,7 @@ def tornado_stream(conn: object) -> IOStream | None:
     if not isinstance(stream, IOStream) or stream.closed():
         return None  # Ya cerrada: el camino simple sabe qué hacer.
     # Un stream que escribe a su manera (SSLIOStream, que cifra) necesita su camino; uno
-    # que solo añade algo al cerrarse (el del portero, common/accept.py) sirve igual.
+    # que solo añade algo al cerrarse (el del portero, common/defences/doorman.py) sirve igual.
     if any(
         getattr(type(stream), name, None) is not getattr(IOStream, name, None)
         for name in ("write", "write_to_fd", "_handle_write")

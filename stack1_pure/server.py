@@ -8,8 +8,8 @@ from typing import Any
 import tornado.web
 import tornado.websocket
 
-from common.hub import Hub
-from common.runner import app_settings, hub_settings, parse_options, run
+from common.fanout.hub import Hub
+from common.startup.runner import app_settings, hub_settings, parse_options, run
 from common.tornado_internals import strict_close_protocol
 
 

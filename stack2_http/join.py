@@ -6,7 +6,7 @@ import ipaddress
 
 import tornado.web
 
-from common import qr
+from common.startup import qr
 
 LOCAL_NAMES = {"localhost", "localhost.localdomain"}
 

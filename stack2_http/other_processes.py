@@ -14,7 +14,7 @@ procesos (``log.subscribe`` en ``make_app()``).
 
 from __future__ import annotations
 
-from common.hub import Hub
+from common.fanout.hub import Hub
 from common.log import Log
 from common.presence import Change, Presence
 from common.relay import Relay, Relayed

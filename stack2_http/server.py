@@ -14,17 +14,21 @@ import tornado.websocket
 from tornado.httputil import HTTPServerRequest
 from tornado.options import OptionParser
 
-from common.hub import Hub, HubSocket
-from common.limits import FloodGuard, FloodLimits, Verdict
+from common.defences.headers import SafeStaticFileHandler
+from common.defences.limits import FloodGuard, FloodLimits, Verdict
+from common.defences.per_address import (
+    NO_ADDRESS_LIMITS,
+    AddressLimits,
+    define_address_message_options,
+)
+from common.defences.proxies import LOOPBACK, TrustedProxies
+from common.fanout.hub import Hub, HubSocket
 from common.log import STOPPED_TEXT, Log, LogStopped, MemoryLog, Replay
-from common.options import fail
-from common.per_address import NO_ADDRESS_LIMITS, AddressLimits, define_address_message_options
 from common.presence import Presence
-from common.proxies import LOOPBACK, TrustedProxies
 from common.redis_link import DEGRADED_TEXT, RedisUnavailable
 from common.relay import Relay
-from common.responses import SafeStaticFileHandler
-from common.runner import app_settings, hub_settings, parse_options, run
+from common.startup.options import fail
+from common.startup.runner import app_settings, hub_settings, parse_options, run
 from common.tornado_internals import localized_protocol
 from stack2_http import protocol, rooms
 from stack2_http.join import QRHandler

@@ -11,7 +11,7 @@ import pytest
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
-from common.hub import Hub
+from common.fanout.hub import Hub
 from tests.helpers import RECEIVE_TIMEOUT
 
 Connect = Callable[..., Awaitable[WebSocketClientConnection]]

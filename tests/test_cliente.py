@@ -12,7 +12,7 @@ import pytest
 from tornado.ioloop import IOLoop
 
 from common.cliente import websocket_url
-from common.hub import Hub
+from common.fanout.hub import Hub
 from common.log import Done, Failed, MemoryLog, Pending
 from stack1_pure.server import ChatSocket as Stack1Socket
 from stack1_pure.server import make_app as make_stack1

@@ -13,7 +13,7 @@ import struct
 
 import pytest
 
-from common.hub import Hub
+from common.fanout.hub import Hub
 from stack1_pure import server as stack1
 from stack2_http import server as stack2
 from tests.rawws import OPCODE_CLOSE, OPCODE_TEXT, RawClient, encode_frame
@@ -83,7 +83,7 @@ async def test_what_was_queued_for_a_client_goes_out_before_the_answer_to_its_cl
     http_server, http_port, stack
 ) -> None:
     # Dos mensajes y el cierre en el mismo paquete: el primer reenvío sale en el acto, el
-    # segundo espera al final de la vuelta del loop (common/fastwrite.py)... y el cierre
+    # segundo espera al final de la vuelta del loop (common/fanout/fast.py)... y el cierre
     # que devuelve el servidor no debe adelantarlo.
     client = await RawClient.connect(http_port, PATHS[stack])
     if stack == "stack2":

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from tornado.websocket import WebSocketClientConnection
 
-from common.hub import Hub
-from common.limits import FloodLimits
+from common.defences.limits import FloodLimits
+from common.fanout.hub import Hub
 from common.log import Log, MemoryLog
 from common.sqlite_log import SqliteLog
 from stack2_http.server import make_app

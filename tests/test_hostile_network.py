@@ -18,7 +18,7 @@ import pytest
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
-from common.per_address import TCP_PER_WEBSOCKET, TOO_MANY_NEW, TOO_MANY_OPEN
+from common.defences.per_address import TCP_PER_WEBSOCKET, TOO_MANY_NEW, TOO_MANY_OPEN
 from tests.helpers import receive, receive_event, wait_closed
 from tests.test_processes import ROOT, STACKS, Server
 

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from tornado.websocket import WebSocketClosedError
 
-from common.hub import Hub
+from common.fanout.hub import Hub
 
 
 class FakeConnection:

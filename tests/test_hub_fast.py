@@ -15,9 +15,9 @@ from tornado.websocket import (
     websocket_connect,
 )
 
-from common import fastwrite
-from common.fastwrite import text_frame, tornado_stream
-from common.hub import Hub
+from common.fanout import fast
+from common.fanout.fast import text_frame, tornado_stream
+from common.fanout.hub import Hub
 from tests.helpers import RECEIVE_TIMEOUT, assert_no_tracebacks, receive, wait_closed
 
 
@@ -111,13 +111,13 @@ async def test_a_burst_in_one_loop_iteration_makes_two_writes_per_client(
 ) -> None:
     clients = [await connect(f"{ws_base}/fast") for _ in range(3)]
     writes: list[bytes] = []
-    original = fastwrite.Outbox._write
+    original = fast.Outbox._write
 
     def counting_write(self, conn, stream, data):
         writes.append(data)
         original(self, conn, stream, data)
 
-    monkeypatch.setattr(fastwrite.Outbox, "_write", counting_write)
+    monkeypatch.setattr(fast.Outbox, "_write", counting_write)
     sent = [f"mensaje {i}" for i in range(100)]
     for text in sent:
         hubs["fast"].broadcast(text)
@@ -150,13 +150,13 @@ async def test_a_burst_in_two_rooms_still_makes_one_grouped_write_per_client(
     clase = [await connect(f"{ws_base}/fast/clase") for _ in range(2)]
     recreo = await connect(f"{ws_base}/fast/recreo")
     writes: list[bytes] = []
-    original = fastwrite.Outbox._write
+    original = fast.Outbox._write
 
     def counting_write(self, conn, stream, data):
         writes.append(data)
         original(self, conn, stream, data)
 
-    monkeypatch.setattr(fastwrite.Outbox, "_write", counting_write)
+    monkeypatch.setattr(fast.Outbox, "_write", counting_write)
     for i in range(10):
         hubs["fast"].broadcast(f"clase {i}", room="clase")
         hubs["fast"].broadcast(f"recreo {i}", room="recreo")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import tornado.web
 
-from common.hub import Hub, HubSocket
+from common.fanout.hub import Hub, HubSocket
 from tests.helpers import receive, wait_closed
 
 

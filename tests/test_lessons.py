@@ -172,9 +172,10 @@ def code_blocks(text: str, lang: str) -> list[str]:
 def repo_classes() -> dict[str, list[type]]:
     """Las clases definidas en el código del proyecto, por nombre."""
     modules = [
-        importlib.import_module(f"{folder}.{path.stem}")
+        importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
         for folder in ("common", "stack1_pure", "stack2_http")
-        for path in sorted((ROOT / folder).glob("*.py"))
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if path.name != "__init__.py"
     ]
     # Y las clases de los ejercicios (de su solución), que las lecciones también nombran.
     # Las del ejercicio también: sin solucion/ (si el profesor la borró), siguen ahí.
@@ -268,7 +269,7 @@ def test_every_function_a_lesson_names_exists(doc, repo_functions) -> None:
             continue
         module, name = found.groups()
         if module is not None and module != "self":
-            short = {"hub": "common.hub", "protocol": "stack2_http.protocol"}
+            short = {"hub": "common.fanout.hub", "protocol": "stack2_http.protocol"}
             target = importlib.import_module(short.get(module, module))
             assert hasattr(target, name), f"{doc.name} nombra {span}, que no existe"
         else:
@@ -434,7 +435,7 @@ def test_the_protocol_reference_documents_every_event_error_and_close_reason() -
         assert f"| `{name}` |" in reference, f"La referencia del protocolo no documenta {name}"
     reasons = []
     for folder in ("common", "stack1_pure", "stack2_http"):
-        for path in (ROOT / folder).glob("*.py"):
+        for path in (ROOT / folder).rglob("*.py"):
             text = read(path)
             reasons += re.findall(r'close\((?:[\w.]+,\s*)?10\d\d,\s*"([^"]+)"', text)
             reasons += re.findall(r'^\w+_REASON = "([^"]+)"', text, re.MULTILINE)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from common.limits import FloodGuard, FloodLimits, TokenBucket, Verdict
-from common.per_address import TCP_PER_WEBSOCKET, AddressRules, door_rules
-from common.proxies import LOOPBACK, TrustedProxies
+from common.defences.limits import FloodGuard, FloodLimits, TokenBucket, Verdict
+from common.defences.per_address import TCP_PER_WEBSOCKET, AddressRules, door_rules
+from common.defences.proxies import LOOPBACK, TrustedProxies
 
 
 class FakeClock:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 
-from common import network
-from common.runner import banner
+from common.startup import network
+from common.startup.runner import banner
 
 
 def test_lan_addresses_are_ipv4_and_never_loopback() -> None:

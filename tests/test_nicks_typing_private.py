@@ -12,8 +12,8 @@ from urllib.parse import quote
 
 import pytest
 
-from common.hub import Hub
-from common.limits import FloodLimits
+from common.defences.limits import FloodLimits
+from common.fanout.hub import Hub
 from common.presence import Change, Presence
 from stack2_http.server import make_app
 from tests import helpers

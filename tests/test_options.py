@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from tornado.options import OptionParser
 
-from common.options import help_text
-from common.runner import parse_options
+from common.startup.options import help_text
+from common.startup.runner import parse_options
 from stack2_http.server import define_stack2_options
 
 ROOT = Path(__file__).resolve().parent.parent

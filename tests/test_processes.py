@@ -13,7 +13,7 @@ import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import websocket_connect
 
-from common.runner import PLAIN_HUB_NOTE
+from common.startup.runner import PLAIN_HUB_NOTE
 from tests.helpers import RECEIVE_TIMEOUT, receive, wait_closed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -218,7 +218,7 @@ async def test_an_unknown_hub_option_gives_a_clear_error() -> None:
         stderr=asyncio.subprocess.PIPE,
     )
     _, stderr = await asyncio.wait_for(process.communicate(), 10)
-    assert process.returncode == 2  # Un error al escribir las opciones (common/options.py).
+    assert process.returncode == 2  # Un error al escribir las opciones (common/startup/options.py).
     assert "--hub admite «fast» o «plain»" in stderr.decode()
     assert "Traceback" not in stderr.decode()
 
@@ -227,7 +227,7 @@ async def test_an_unknown_hub_option_gives_a_clear_error() -> None:
 async def test_debug_restarts_the_server_when_a_file_is_saved(servers) -> None:
     server = await Server.start("stack1_pure", ROOT, "--debug")
     servers.append(server)
-    watched = ROOT / "common" / "network.py"
+    watched = ROOT / "common" / "startup" / "network.py"
     first_line = b""
     for _ in range(20):  # La vigilancia revisa los archivos cada medio segundo.
         watched.touch()  # Como si el estudiante guardara el archivo.
@@ -251,7 +251,7 @@ async def test_debug_restarts_the_server_when_a_file_is_saved(servers) -> None:
 async def test_debug_says_in_spanish_which_file_changed(servers) -> None:
     server = await Server.start("stack1_pure", ROOT, "--debug")
     servers.append(server)
-    watched = ROOT / "common" / "network.py"
+    watched = ROOT / "common" / "startup" / "network.py"
     said = ""
     for _ in range(20):  # La vigilancia revisa los archivos cada medio segundo.
         watched.touch()  # Como si el estudiante guardara el archivo.

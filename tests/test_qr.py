@@ -11,9 +11,9 @@ import pytest
 import segno
 import tornado.web
 
-from common import network, qr
-from common.hub import Hub
-from common.runner import banner, join_qr, parse_options
+from common.fanout.hub import Hub
+from common.startup import network, qr
+from common.startup.runner import banner, join_qr, parse_options
 from stack2_http.server import define_stack2_options, make_app
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ import sys
 import pytest
 from tornado.websocket import websocket_connect
 
-from common.hub import Hub
+from common.fanout.hub import Hub
 from stack1_pure.server import make_app
 from tests.helpers import assert_no_tracebacks, receive, wait_closed
 from tests.rawws import SleepingClient

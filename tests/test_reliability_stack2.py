@@ -9,8 +9,8 @@ import random
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from common.hub import Hub
-from common.limits import TOO_BIG_REASON, FloodLimits
+from common.defences.limits import TOO_BIG_REASON, FloodLimits
+from common.fanout.hub import Hub
 from stack2_http import protocol
 from stack2_http.server import make_app
 from tests.helpers import assert_no_tracebacks, receive_event, wait_closed

@@ -12,8 +12,8 @@ import json
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from common.hub import Hub
-from common.limits import FloodLimits
+from common.defences.limits import FloodLimits
+from common.fanout.hub import Hub
 from stack2_http.server import make_app
 from tests.helpers import enter, next_of, receive_event, wait_closed
 

@@ -12,9 +12,9 @@ from tornado.httpclient import HTTPResponse
 
 import stack1_pure.server
 import stack2_http.server
-from common.hub import Hub
-from common.runner import app_settings, banner, parse_options
+from common.fanout.hub import Hub
 from common.spanish import WEBSOCKET_REFUSALS, SpanishAutoreload, plural
+from common.startup.runner import app_settings, banner, parse_options
 from tests.test_hub import FakeConnection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +31,7 @@ def build(stack: str, hub: Hub, **options: Any) -> Any:
 @pytest.fixture
 def app(request: pytest.FixtureRequest, hub: Hub) -> Any:
     """La aplicación del stack que pide ``@pytest.mark.parametrize("app", ...)``, con los
-    ajustes de common/runner.py, como la arranca server.py."""
+    ajustes de common/startup/runner.py, como la arranca server.py."""
     if request.param == "tornado":  # El Stack 1 sin los ajustes de runner: Tornado tal cual.
         return stack1_pure.server.make_app(hub)
     stack, options = request.param if isinstance(request.param, tuple) else (request.param, {})
@@ -135,11 +135,11 @@ def test_the_autoreload_line_says_in_spanish_which_file_changed() -> None:
         __file__,
         1,
         "%s modified; restarting server",
-        ("common/network.py",),
+        ("common/startup/network.py",),
         None,
     )
     assert SpanishAutoreload().filter(record)
-    assert record.getMessage() == "common/network.py ha cambiado: reinicio el servidor"
+    assert record.getMessage() == "common/startup/network.py ha cambiado: reinicio el servidor"
 
 
 def test_plural_uses_the_singular_only_for_one() -> None:

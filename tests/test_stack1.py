@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from common.hub import Hub
-from common.network import server_urls
+from common.fanout.hub import Hub
+from common.startup.network import server_urls
 from stack1_pure.server import make_app
 from tests.helpers import receive, wait_closed
 

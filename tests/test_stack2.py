@@ -10,7 +10,7 @@ import pytest
 from tornado.httpclient import HTTPClientError
 from tornado.websocket import WebSocketClientConnection
 
-from common.hub import Hub
+from common.fanout.hub import Hub
 from stack2_http.server import make_app
 from tests.helpers import receive, receive_event, wait_closed
 

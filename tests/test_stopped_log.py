@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from common.hub import Hub
-from common.limits import FloodLimits
+from common.defences.limits import FloodLimits
+from common.fanout.hub import Hub
 from common.log import Log, LogStopped
 from common.redis_link import RedisLink
 from common.redis_log import RedisLog

@@ -157,9 +157,9 @@ class _Doorman:
 
 @pytest.mark.parametrize(("kind", "fast"), [("portero", True), ("tls", False)])
 def test_the_doormans_streams_keep_the_fast_path_and_tls_ones_do_not(kind, fast) -> None:
-    # Un server.py de verdad acepta con el portero (common/accept.py), que crea sus
+    # Un server.py de verdad acepta con el portero (common/defences/doorman.py), que crea sus
     # propios IOStream: si el camino rápido los rechazara, ningún cliente lo usaría.
-    from common.accept import _CountedSSLStream, _CountedStream
+    from common.defences.doorman import _CountedSSLStream, _CountedStream
 
     class Handler(WebSocketHandler):
         def __init__(self) -> None:

@@ -6,7 +6,7 @@ import pytest
 from ayudas import cargar, recibir
 from tornado.httpclient import HTTPClientError
 
-from common.hub import Hub
+from common.fanout.hub import Hub
 
 origen = cargar(__file__, "origen")
 

@@ -9,7 +9,7 @@ import pytest
 from ayudas import ESPERA, cargar, recibir_evento
 from tornado.httpclient import HTTPClientError
 
-from common.hub import Hub
+from common.fanout.hub import Hub
 
 rutas = cargar(__file__, "rutas")
 

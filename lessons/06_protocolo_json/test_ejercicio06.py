@@ -7,7 +7,7 @@ import json
 import pytest
 from ayudas import cargar, identidad_de, nada_en, recibir_evento
 
-from common.hub import Hub
+from common.fanout.hub import Hub
 
 escribiendo = cargar(__file__, "escribiendo")
 

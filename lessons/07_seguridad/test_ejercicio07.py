@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from ayudas import cargar, nada_en, recibir
 
-from common.hub import Hub
+from common.fanout.hub import Hub
 
 protegido = cargar(__file__, "protegido")
 

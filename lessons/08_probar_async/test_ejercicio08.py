@@ -11,7 +11,7 @@ import asyncio
 import pytest
 from ayudas import cargar
 
-from common.hub import Hub
+from common.fanout.hub import Hub
 from stack1_pure.server import ChatSocket, make_app
 
 prueba = cargar(__file__, "prueba_chat")

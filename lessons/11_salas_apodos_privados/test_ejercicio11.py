@@ -7,8 +7,8 @@ import json
 import pytest
 from ayudas import cargar, recibir_evento
 
-from common.hub import Hub
-from common.limits import FloodLimits
+from common.defences.limits import FloodLimits
+from common.fanout.hub import Hub
 from stack2_http.server import make_app
 
 privados = cargar(__file__, "privados")

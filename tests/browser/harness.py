@@ -20,7 +20,7 @@ import tornado.web
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
-from common.hub import Hub
+from common.fanout.hub import Hub
 
 if TYPE_CHECKING:
     from playwright.async_api import (
@@ -150,7 +150,7 @@ class LoopbackServer:
             return
         server, self._server = self._server, None
         server.stop()
-        # 1001 = «going away», lo mismo que envía common/runner.py al apagar.
+        # 1001 = «going away», lo mismo que envía common/startup/runner.py al apagar.
         self.hub.close_all(1001, "El servidor se está apagando")
         await asyncio.wait_for(server.close_all_connections(), timeout)
         loop = asyncio.get_running_loop()

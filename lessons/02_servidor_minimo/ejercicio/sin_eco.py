@@ -11,7 +11,7 @@ from typing import Any
 
 import tornado.web
 
-from common.hub import Hub
+from common.fanout.hub import Hub
 from stack1_pure.server import ChatSocket, main
 from stack1_pure.server import make_app as make_stack_app
 
@@ -22,7 +22,7 @@ class ChatSinEco(ChatSocket):
     def on_message(self, message: str | bytes) -> None:
         if message == "/cuantos":
             # TODO: envía SOLO a este cliente el texto «Conectados: N»,
-            # con N = len(self.hub). Busca en common/hub.py el método que envía a uno.
+            # con N = len(self.hub). Busca en common/fanout/hub.py el método que envía a uno.
             pass
         elif isinstance(message, str):
             # TODO: reenvía el mensaje a todos MENOS a quien lo envió (mira los

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import tornado.web
 
-from common.hub import Hub
+from common.fanout.hub import Hub
 from stack1_pure.server import ChatSocket, main
 from stack1_pure.server import make_app as make_stack_app
 

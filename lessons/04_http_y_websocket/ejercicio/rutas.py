@@ -14,8 +14,8 @@ from typing import Any
 
 import tornado.web
 
-from common.hub import Hub
-from common.runner import app_settings, hub_settings, parse_options, run
+from common.fanout.hub import Hub
+from common.startup.runner import app_settings, hub_settings, parse_options, run
 from stack2_http.server import make_app as make_chat_app
 
 ESPERA_SEGUNDOS = 1.0

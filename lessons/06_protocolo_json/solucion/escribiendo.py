@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import tornado.web
 
-from common.hub import Hub
+from common.fanout.hub import Hub
 from stack2_http.server import ChatSocket, main
 from stack2_http.server import make_app as make_stack_app
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import tornado.web
 
-from common.hub import Hub
-from common.limits import TokenBucket
+from common.defences.limits import TokenBucket
+from common.fanout.hub import Hub
 from stack1_pure.server import ChatSocket, main
 from stack1_pure.server import make_app as make_stack_app
 

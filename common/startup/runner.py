@@ -20,19 +20,20 @@ from tornado.log import enable_pretty_logging
 from tornado.netutil import bind_sockets
 from tornado.options import OptionParser
 
-from common import qr, spanish
-from common.accept import Doorman
-from common.hosts import HostGuard, normalize_hosts
-from common.hub import Hub
-from common.network import is_loopback, server_urls
-from common.options import parse_command_line, program_name
-from common.per_address import (
+from common import spanish
+from common.defences.doorman import Doorman
+from common.defences.headers import SecurityHeaders
+from common.defences.hosts import HostGuard, normalize_hosts
+from common.defences.per_address import (
     AddressLimits,
     define_address_options,
     door_rules,
     rules_from_options,
 )
-from common.responses import SecurityHeaders
+from common.fanout.hub import Hub
+from common.startup import qr
+from common.startup.network import is_loopback, server_urls
+from common.startup.options import parse_command_line, program_name
 
 log = logging.getLogger("chat")
 
@@ -99,7 +100,7 @@ def parse_options(
     define_address_options(options)
     if define is not None:
         define(options)
-    # La lectura es nuestra (common/options.py): ayuda y errores en español, código 2.
+    # La lectura es nuestra (common/startup/options.py): ayuda y errores en español, código 2.
     parse_command_line(options, sys.argv[1:] if argv is None else argv, program_name())
     enable_pretty_logging()  # Registro con hora y colores, como en las demos de Tornado.
     return options
@@ -123,7 +124,7 @@ def app_settings(options: OptionParser) -> dict[str, Any]:
         "address_limits": AddressLimits(rules_from_options(options)),
         # Cada respuesta pasa por dos transformaciones, en este orden: los textos de
         # Tornado, en español (common/spanish.py), y nosniff y CSP también en las
-        # páginas de error (common/responses.py). Con transforms, Tornado no comprime.
+        # páginas de error (common/defences/headers.py). Con transforms, Tornado no comprime.
         "transforms": [spanish.SpanishPages, SecurityHeaders],
     }
 
@@ -195,7 +196,7 @@ def run(
     ``on_start`` se espera dentro del loop antes de atender a nadie (conectar con Redis).
     ``pages``: el servidor sirve también su página (Stack 2) y cuenta él mismo los
     WebSockets de cada estudiante; el portero admite entonces por IP las conexiones HTTP
-    de sus pestañas (``door_rules()`` en common/per_address.py).
+    de sus pestañas (``door_rules()`` en common/defences/per_address.py).
     Si las opciones tienen ``processes`` (Stack 2), con más de uno el puerto se
     reparte entre varios procesos hijos (common/processes.py).
     """
@@ -216,11 +217,11 @@ def run(
         title, urls, client_file, hub.max_connections, not hub.fast, extra, notes, options.address
     )
     tls = tls_context(options)  # Antes de crear procesos: un error se dice una sola vez.
-    # El guardián del Host (common/hosts.py) ve cada petición antes que la aplicación.
+    # El guardián del Host (common/defences/hosts.py) ve cada petición antes que la aplicación.
     guard = HostGuard(app, normalize_hosts(options.allowed_hosts))
     server = HTTPServer(guard, **http_server_settings(options))
-    # El portero (common/accept.py) cuenta todas las conexiones TCP, no solo los WebSockets;
-    # las de un proxy de confianza (--xheaders) no cuentan para ninguna IP.
+    # El portero (common/defences/doorman.py) cuenta todas las conexiones TCP, no solo los
+    # WebSockets; las de un proxy de confianza (--xheaders) no cuentan para ninguna IP.
     doorman = Doorman(
         server,
         tcp_capacity(hub.max_connections, files),

@@ -68,7 +68,7 @@ class FloodGuard:
         shared: TokenBucket | None = None,
     ) -> None:
         self._messages = TokenBucket(limits.rate, limits.burst, clock)
-        # El cubo de la dirección IP (common/per_address.py), si lo hay: lo comparten
+        # El cubo de la dirección IP (common/defences/per_address.py), si lo hay: lo comparten
         # todas las conexiones de esa IP, y no se estrena al reconectar.
         self._shared = shared
         # Los avisos también se agotan: quien sigue enviando a pesar de ellos

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import segno
 
-from common.network import is_loopback
+from common.startup.network import is_loopback
 
 # Módulos claros alrededor del código, como pide el estándar (la «zona de silencio»).
 QUIET_ZONE = 4

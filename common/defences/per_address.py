@@ -4,11 +4,11 @@ Los límites de cada conexión no bastan: quien abre 25 pestañas tiene 25 cubos
 fichas, y quien se reconecta en bucle estrena cubo cada vez. Aquí se cuenta por
 dirección IP, en dos sitios:
 
-* El portero (common/accept.py) cuenta las conexiones TCP de cada IP que se conecta,
+* El portero (common/defences/doorman.py) cuenta las conexiones TCP de cada IP que se conecta,
   antes de leer nada: páginas, WebSockets y sockets que nunca dicen nada.
 * El Stack 2 cuenta además, por estudiante, sus WebSockets y sus mensajes. Detrás de
   nginx (--xheaders), el estudiante es la dirección que nginx dice en X-Real-IP, y no
-  nginx, que para el portero es un proxy de confianza (common/proxies.py).
+  nginx, que para el portero es un proxy de confianza (common/defences/proxies.py).
 
 En un aula, cada equipo tiene su propia IP; detrás de un router con NAT (un colegio
 entero que sale a internet por una sola IP pública), todos comparten una, y hay que
@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from common.limits import TokenBucket
+from common.defences.limits import TokenBucket
 
 # Direcciones que recordamos antes de olvidar las que ya no tienen conexiones.
 SWEEP_AT = 4096

@@ -25,8 +25,8 @@ from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop
 from tornado.iostream import IOStream, SSLIOStream
 
-from common.per_address import AddressLimits
-from common.proxies import TrustedProxies
+from common.defences.per_address import AddressLimits
+from common.defences.proxies import TrustedProxies
 
 log = logging.getLogger("chat.accept")
 

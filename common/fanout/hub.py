@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
-from common.fastwrite import Outbox
+from common.fanout.fast import Outbox
 from common.spanish import plural
 
 log = logging.getLogger("chat.hub")
@@ -47,7 +47,7 @@ class Hub:
 
     * El simple: ``conn.write_message(m)`` para cada conexión. Es el que se lee
       en las lecciones, y el único posible con conexiones de prueba o comprimidas.
-    * El rápido (``fast=True``, por defecto; ver common/fastwrite.py): cada
+    * El rápido (``fast=True``, por defecto; ver common/fanout/fast.py): cada
       mensaje se convierte en frame una sola vez, y los de una misma vuelta del
       event loop salen juntos, en una sola escritura por cliente.
 

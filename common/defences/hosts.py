@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Collection
 
 from tornado import httputil
 
-from common.responses import ERROR_PAGE_POLICY
+from common.defences.headers import ERROR_PAGE_POLICY
 
 log = logging.getLogger("chat.hosts")
 

@@ -1,0 +1,1 @@
+"""Lecciones 2, 4 y 5: cómo arranca un servidor: opciones, ajustes, escucha, banner y apagado."""
