@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from common.startup.runner import PLAIN_HUB_NOTE
+from common.startup.banner import PLAIN_HUB_NOTE
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

@@ -9,7 +9,8 @@ con ``curl`` la dirección de un WebSocket, y ``… modified; restarting server`
   comprimir las respuestas con gzip. Cada respuesta pasa por él justo antes de salir, y
   si es una de esas páginas en inglés (la reconoce por su texto exacto), sale la misma
   en español. Así vale para todos los handlers, también los que se añadan después.
-  ``common/startup/runner.py`` lo pone en los ajustes de la aplicación (``app_settings``).
+  Los ``make_app()`` de los dos stacks lo ponen en su aplicación (``response_transforms()``
+  en common/startup/settings.py).
 * ``SpanishAutoreload`` es un filtro del registro que cambia la línea de
   ``tornado.autoreload`` por la suya en español.
 
@@ -22,7 +23,6 @@ from __future__ import annotations
 import logging
 import re
 from html import escape
-from typing import Any
 
 from tornado.httputil import HTTPHeaders
 from tornado.web import OutputTransform
@@ -117,15 +117,6 @@ def _translate(status_code: int, chunk: bytes) -> tuple[bytes, str] | None:
     if page is not None or (traceback is not None and status_code < 500):
         return error_page(status_code).encode(), "text/html; charset=utf-8"
     return None
-
-
-def tornado_settings() -> dict[str, Any]:
-    """Lo que hay que pasar a tornado.web.Application para que responda en español.
-
-    ``transforms`` es un argumento de Application: con él en la lista, Tornado ya no
-    añade por su cuenta la compresión gzip (``compress_response``), que no usamos.
-    """
-    return {"transforms": [SpanishPages]}
 
 
 # Las líneas de tornado.autoreload (su texto sin rellenar) y cómo se dicen en español.

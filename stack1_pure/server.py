@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import tornado.web
 import tornado.websocket
 
 from common.fanout.hub import Hub
-from common.startup.runner import app_settings, hub_settings, parse_options, run
+from common.startup.runner import run
+from common.startup.settings import app_settings, hub_settings, parse_options, response_transforms
 from common.tornado_internals import strict_close_protocol
 
 
 class ChatSocket(tornado.websocket.WebSocketHandler):
     """Una conexión: lo que envía el navegador se reenvía a todos, tal cual."""
 
-    # Defensas: el límite de tamaño, los pings, el tope de conexiones, el de clientes
-    # lentos y el apagado limpio vienen de common/. El Stack 1 deja fuera a propósito
-    # el límite de frecuencia y la validación del texto (ver lección 7 y el Stack 2).
+    # Defensas de common/: tamaño, pings, topes de conexiones, clientes lentos y apagado
+    # limpio. Fuera a propósito: límite de frecuencia y validación (lección 7, Stack 2).
     get_websocket_protocol = strict_close_protocol  # Un código de cierre inválido recibe 1002.
 
     def initialize(self, hub: Hub) -> None:
@@ -44,9 +43,10 @@ class ChatSocket(tornado.websocket.WebSocketHandler):
         self.hub.remove(self)
 
 
-def make_app(hub: Hub, handler: type = ChatSocket, **settings: Any) -> tornado.web.Application:
+def make_app(hub: Hub, handler: type = ChatSocket, **settings: object) -> tornado.web.Application:
     """Crea la aplicación: un único WebSocket en «/», atendido por ``handler``."""
-    return tornado.web.Application([(r"/", handler, {"hub": hub})], **settings)
+    routes = [(r"/", handler, {"hub": hub})]
+    return tornado.web.Application(routes, transforms=response_transforms(), **settings)
 
 
 def main(handler: type = ChatSocket, title: str = "Stack 1 · WebSocket puro") -> None:

@@ -5,31 +5,24 @@ from __future__ import annotations
 import ipaddress
 
 import tornado.web
+from tornado.httputil import HTTPServerRequest
 
 from common.startup import qr
+from common.startup.network import LanAccess
 
 LOCAL_NAMES = {"localhost", "localhost.localdomain"}
 
 
-def join_url(handler: tornado.web.RequestHandler) -> str:
+def join_url(request: HTTPServerRequest, lan: LanAccess) -> str:
     """La URL que un móvil puede abrir: la de la red que imprime el banner, o la de esta página.
 
     Quien abrió la página con «localhost» necesita la IP de la red, que un móvil sí
-    alcanza; quien la abrió con una IP de la red ya tiene la buena.
+    alcanza; quien la abrió con una IP de la red ya tiene la buena. Con --address=127.0.0.1
+    (``lan.only_here``), ningún móvil puede entrar, y la página lo dice en lugar del QR.
     """
-    request = handler.request
-    lan_urls = handler.settings.get("lan_urls") or []
-    if lan_urls and _is_local(request.host_name):
-        return lan_urls[0]
+    if lan.urls and _is_local(request.host_name):
+        return lan.urls[0]
     return f"{request.protocol}://{request.host}/"
-
-
-def only_here(handler: tornado.web.RequestHandler) -> str:
-    """La dirección de --address si solo deja entrar a este equipo (127.0.0.1); si no, "".
-
-    Entonces ningún móvil puede entrar, y la página lo dice en lugar de mostrar el QR.
-    """
-    return handler.settings.get("only_here", "")
 
 
 def _is_local(host: str) -> bool:
@@ -44,6 +37,9 @@ def _is_local(host: str) -> bool:
 class QRHandler(tornado.web.RequestHandler):
     """Sirve el QR de join_url() como imagen SVG, hecha aquí: sin servicios externos."""
 
+    def initialize(self, lan: LanAccess) -> None:
+        self.lan = lan  # Las URL de la red: run() las apunta al abrir el puerto.
+
     def set_default_headers(self) -> None:
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Content-Security-Policy", "default-src 'none'")
@@ -51,6 +47,6 @@ class QRHandler(tornado.web.RequestHandler):
         self.set_header("Cache-Control", "no-store")
 
     def get(self) -> None:
-        url = join_url(self)
+        url = join_url(self.request, self.lan)
         self.set_header("Content-Type", "image/svg+xml")
         self.write(qr.svg(url, title=f"Código QR para entrar en el chat: {url}"))

@@ -20,6 +20,7 @@ from common.defences.per_address import (
     NO_ADDRESS_LIMITS,
     AddressLimits,
     define_address_message_options,
+    rules_from_options,
 )
 from common.defences.proxies import LOOPBACK, TrustedProxies
 from common.fanout.hub import Hub, HubSocket
@@ -27,8 +28,10 @@ from common.log import STOPPED_TEXT, Log, LogStopped, MemoryLog, Replay
 from common.presence import Presence
 from common.redis_link import DEGRADED_TEXT, RedisUnavailable
 from common.relay import Relay
+from common.startup.network import LanAccess
 from common.startup.options import fail
-from common.startup.runner import app_settings, hub_settings, parse_options, run
+from common.startup.runner import run
+from common.startup.settings import app_settings, hub_settings, parse_options, response_transforms
 from common.tornado_internals import localized_protocol
 from stack2_http import protocol, rooms
 from stack2_http.join import QRHandler
@@ -92,6 +95,9 @@ def add_security_headers(handler: tornado.web.RequestHandler) -> None:
 class PageHandler(tornado.web.RequestHandler):
     """Sirve la página del chat (clientehttp.html) de una sala: / o /sala/<nombre>."""
 
+    def initialize(self, lan: LanAccess) -> None:
+        self.lan = lan  # Por dónde se entra desde un móvil: el QR de la página (join.py).
+
     def set_default_headers(self) -> None:
         add_security_headers(self)
         self.set_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
@@ -105,7 +111,7 @@ class PageHandler(tornado.web.RequestHandler):
             query = f"?{self.request.query}" if self.request.query else ""
             self.redirect(f"/sala/{room}{query}", permanent=True)
             return
-        self.render("clientehttp.html", room=room)
+        self.render("clientehttp.html", room=room, lan=self.lan)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         if status_code == 404:
@@ -153,6 +159,9 @@ class Chat(NamedTuple):
     presence: Presence  # Quién está en cada sala.
     flood: FloodLimits  # Cuántos mensajes por segundo admite cada conexión.
     relay: Relay  # Lo que cruza procesos sin guardarse: escribiendo… y privados.
+    addresses: AddressLimits  # Lo que admite cada estudiante: sus WebSockets y mensajes.
+    origins: frozenset[str]  # Otras páginas que pueden abrir el WebSocket (--allowed-origins).
+    proxies: TrustedProxies  # De quién se cree X-Real-IP (--xheaders, --trusted-proxies).
 
 
 class Session:
@@ -204,14 +213,14 @@ class ChatSocket(HubSocket):
         Sin --xheaders no se confía en nadie; con él, en --trusted-proxies (este equipo,
         donde corre nginx en la lección 13). Quien llega directo no puede inventarse a otro.
         """
-        return self.request.remote_ip in self.settings["trusted_proxies"]
+        return self.request.remote_ip in self.chat.proxies
 
     def check_origin(self, origin: str) -> bool:
         # Por defecto solo se aceptan páginas de este mismo servidor (la comprobación
         # de Tornado); las demás reciben 403, y así una web ajena no puede usar tu
         # navegador para entrar en el chat. --allowed-origins añade excepciones; como
-        # es la misma lista para todas las conexiones, vive en los settings de la app.
-        if origin.lower().rstrip("/") in self.settings["allowed_origins"]:
+        # es la misma lista para todas las conexiones, vive en Chat.
+        if origin.lower().rstrip("/") in self.chat.origins:
             return True
         return super().check_origin(origin)
 
@@ -233,7 +242,7 @@ class ChatSocket(HubSocket):
         chat, identity = self.chat, self.identity
         room = rooms.room_name(asked) or ROOM  # prepare() ya comprobó que vale.
         # Los límites de cada estudiante (--max-per-address, --connect-rate, --address-rate).
-        limits: AddressLimits = self.settings["address_limits"]
+        limits = chat.addresses
         address = client_ip(self.request, self.via_proxy)
         refused = limits.admit(address)
         if refused is not None:
@@ -420,7 +429,7 @@ class ChatSocket(HubSocket):
     def on_close(self) -> None:
         session = self.session
         if session is not None:  # Su sitio entre los de su IP queda libre.
-            self.settings["address_limits"].release(session.address)
+            self.chat.addresses.release(session.address)
         if session is not None and self.hub.remove(self):
             # La presencia libera el apodo: otra persona puede usarlo desde ya.
             count = self.chat.presence.leave(session.room, session.identity)
@@ -435,50 +444,49 @@ def make_app(
     handler: type = ChatSocket,
     log: Log | None = None,
     presence: Presence | None = None,
-    xheaders: bool = False,
     relay: Relay | None = None,
     trusted_proxies: TrustedProxies | None = None,
+    address_limits: AddressLimits | None = None,
+    lan: LanAccess | None = None,
     **settings: Any,
 ) -> tornado.web.Application:
     """Crea la aplicación: la página, sus archivos estáticos y el WebSocket, en un solo puerto.
 
     Sin ``log``, el historial vive solo en memoria (como ``--db=:memory:``); sin
-    ``presence`` ni ``relay``, todo es de este proceso. ``xheaders``: ver --xheaders; con
-    él, ``trusted_proxies`` son los proxies cuyas cabeceras se creen (por defecto, este
-    equipo: ver --trusted-proxies).
+    ``presence`` ni ``relay``, todo es de este proceso. ``trusted_proxies``: los proxies
+    cuyas X-Real-IP y X-Real-Port se creen (--xheaders); sin ellos, ninguno.
+    ``address_limits``: lo que admite cada estudiante (sin ellos, no hay tope por
+    dirección). ``lan``: por dónde se entra desde un móvil, para el QR de la página.
     """
     log = MemoryLog() if log is None else log
     presence = Presence() if presence is None else presence
-    if not xheaders:
-        proxies = TrustedProxies()  # Sin proxy, todos son estudiantes: también este equipo.
-    else:
-        proxies = TrustedProxies(LOOPBACK) if trusted_proxies is None else trusted_proxies
     relay = Relay() if relay is None else relay
+    proxies = TrustedProxies() if trusted_proxies is None else trusted_proxies
+    limits = AddressLimits(NO_ADDRESS_LIMITS) if address_limits is None else address_limits
+    lan = LanAccess() if lan is None else lan
     # Cada mensaje, cuando el log ya lo ha guardado, se reparte a los sockets de este proceso.
     log.subscribe(lambda room, frame: hub.broadcast(frame, room=room))
     connect_shared_events(hub, log, presence, relay)
-    chat = Chat(hub, log, presence, flood, relay)
-    # Sin los límites por dirección de runner.app_settings() (así en las pruebas), ninguno.
-    settings.setdefault("address_limits", AddressLimits(NO_ADDRESS_LIMITS))
     origins = frozenset(origin.lower().rstrip("/") for origin in allowed_origins)
+    chat = Chat(hub, log, presence, flood, relay, limits, origins, proxies)
     return tornado.web.Application(
         [
-            (r"/", PageHandler),
-            (r"/clientehttp\.html", PageHandler),
+            (r"/", PageHandler, {"lan": lan}),
+            (r"/clientehttp\.html", PageHandler, {"lan": lan}),
             # (.*) y no ([a-z0-9_-]+): así un nombre imposible recibe el 404 en español.
-            (r"/sala/(.*)", PageHandler),
+            (r"/sala/(.*)", PageHandler, {"lan": lan}),
             (r"/ws", handler, {"chat": chat}),
             (r"/ws/(.*)", handler, {"chat": chat}),
             (r"/salas\.json", rooms.RoomsHandler, {"presence": chat.presence}),
-            (r"/qr\.svg", QRHandler),  # El QR para entrar desde el móvil (stack2_http/join.py).
+            # El QR para entrar desde el móvil (stack2_http/join.py).
+            (r"/qr\.svg", QRHandler, {"lan": lan}),
             (r"/healthz", HealthHandler, {"log": log}),
         ],
         template_path=str(HERE),
         static_path=str(HERE / "static"),
         static_handler_class=StaticHandler,
-        allowed_origins=origins,
-        xheaders=xheaders,
-        trusted_proxies=proxies,
+        # Sus respuestas, también las de error, en español y con cabeceras de seguridad.
+        transforms=response_transforms(),
         **settings,
     )
 
@@ -550,9 +558,11 @@ def main(
             "propia memoria: sin Redis, cada uno sería un chat distinto en el mismo puerto."
         )
     try:
-        proxies = TrustedProxies(options.trusted_proxies)
+        trusted = TrustedProxies(options.trusted_proxies)
     except ValueError as wrong:
         fail(f"--trusted-proxies: «{wrong}» no es una IP ni una red (10.0.0.5, 10.0.0.0/24).")
+    # Sin --xheaders no se cree a nadie: todos son estudiantes, también este equipo.
+    proxies = trusted if options.xheaders else TrustedProxies()
     relay = Relay()
     if options.redis:
         log, presence, relay = open_shared(options.redis, options.history)
@@ -564,6 +574,10 @@ def main(
         note = history_note(log)
     hub = Hub(**hub_settings(options))
     flood = FloodLimits(rate=options.rate, burst=options.burst)
+    # Los límites de cada estudiante (WebSockets y mensajes), compartidos por todas sus
+    # conexiones; el portero tiene los suyos (ver run()).
+    limits = AddressLimits(rules_from_options(options))
+    lan = LanAccess()  # run() apunta aquí las URL de la red al abrir el puerto.
     app = make_app(
         hub,
         flood,
@@ -571,9 +585,10 @@ def main(
         handler,
         log,
         presence,
-        options.xheaders,
         relay,
-        proxies,
+        trusted_proxies=proxies,
+        address_limits=limits,
+        lan=lan,
         **app_settings(options),
     )
 
@@ -598,7 +613,19 @@ def main(
     scheme = "https" if options.certfile else "http"
     notes = [rooms.BANNER_NOTE, note]
     url = scheme + "://{host}/"
-    run(app, hub, options, title, url, notes=notes, on_stop=stop, on_start=start, pages=True)
+    run(
+        app,
+        hub,
+        options,
+        title,
+        url,
+        notes=notes,
+        on_stop=stop,
+        on_start=start,
+        pages=True,
+        proxies=proxies,
+        lan=lan,
+    )
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import ipaddress
 from pathlib import Path
 
 from common.startup import network
-from common.startup.runner import banner
+from common.startup.banner import banner
 
 
 def test_lan_addresses_are_ipv4_and_never_loopback() -> None:

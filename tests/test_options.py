@@ -10,7 +10,7 @@ import pytest
 from tornado.options import OptionParser
 
 from common.startup.options import help_text
-from common.startup.runner import parse_options
+from common.startup.settings import parse_options
 from stack2_http.server import define_stack2_options
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,7 +13,7 @@ import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import websocket_connect
 
-from common.startup.runner import PLAIN_HUB_NOTE
+from common.startup.banner import PLAIN_HUB_NOTE
 from tests.helpers import RECEIVE_TIMEOUT, receive, wait_closed
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 import sys
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import segno
-import tornado.web
 
 from common.fanout.hub import Hub
 from common.startup import network, qr
-from common.startup.runner import banner, join_qr, parse_options
+from common.startup.banner import banner, qr_lines
+from common.startup.network import LanAccess
+from common.startup.settings import parse_options
 from stack2_http.server import define_stack2_options, make_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,12 +60,13 @@ def test_the_banner_qr_encodes_the_lan_url_of_the_banner(monkeypatch) -> None:
     monkeypatch.setattr(network, "lan_addresses", lambda: ["198.51.100.7"])
     urls = network.server_urls("http://{host}/", 8000)
     options = parse_options(8000, [], define=define_stack2_options)
-    app = tornado.web.Application()
-    text = banner("Stack 2", urls, extra=join_qr(app, urls, options))
+    text = banner("Stack 2", urls, extra=qr_lines(urls, options))
     assert f"  Desde otro dispositivo: {LAN_URL}" in text
     expected = segno_modules(LAN_URL)
     assert without_quiet_zone(modules_from_terminal(text), len(expected)) == expected
-    assert app.settings["lan_urls"] == [LAN_URL]  # La página usará la misma.
+    lan = LanAccess()
+    lan.learn(urls, options.address)  # Lo que hace run() con las mismas URL.
+    assert lan.urls == [LAN_URL]  # La página usará la misma.
 
 
 def test_the_terminal_qr_is_dark_on_light_with_a_light_quiet_zone() -> None:
@@ -70,8 +75,9 @@ def test_the_terminal_qr_is_dark_on_light_with_a_light_quiet_zone() -> None:
     assert all(not row[0] and not row[-1] for row in rows)
 
 
-def banner_of(*args: str) -> str:
-    """El banner de un server.py del Stack 2 de verdad, arrancado con ``args``."""
+@contextlib.contextmanager
+def stack2(*args: str) -> Iterator[tuple[str, int]]:
+    """Un server.py del Stack 2 de verdad, arrancado con ``args``: su banner y su puerto."""
     process = subprocess.Popen(
         [sys.executable, "stack2_http/server.py", "--port=0", "--db=:memory:", *args],
         cwd=ROOT,
@@ -85,10 +91,23 @@ def banner_of(*args: str) -> str:
             line = process.stdout.readline()
             assert line, process.stderr.read()
             lines.append(line)
+        banner = "".join(lines)
+        yield banner, int(re.search(r"127\.0\.0\.1:(\d+)", banner).group(1))
     finally:
         process.terminate()
         process.communicate(timeout=10)
-    return "".join(lines)
+
+
+def page_of(port: int) -> str:
+    """La página del chat que sirve el server.py del puerto ``port``."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
+        return response.read().decode()
+
+
+def banner_of(*args: str) -> str:
+    """El banner de un server.py del Stack 2 de verdad, arrancado con ``args``."""
+    with stack2(*args) as (banner, _):
+        return banner
 
 
 def test_with_a_loopback_address_the_banner_calmly_says_only_this_machine_can_enter() -> None:
@@ -101,14 +120,22 @@ def test_with_a_loopback_address_the_banner_calmly_says_only_this_machine_can_en
     assert "No se encontró" not in text, "No falta nada: el profesor lo pidió así"
 
 
+def test_started_on_loopback_the_served_page_says_who_can_enter_instead_of_a_qr() -> None:
+    # run() apunta en el LanAccess de main() lo que la página enseña: sin él, saldría un QR.
+    with stack2("--address=127.0.0.1") as (_, port):
+        page = page_of(port)
+    assert "Solo se puede entrar desde este equipo" in page, page
+    assert "/qr.svg" not in page
+
+
 @pytest.mark.parametrize(("args", "only_here"), [(["--address=127.0.0.1"], "127.0.0.1"), ([], "")])
 def test_the_page_learns_from_the_options_whether_only_this_machine_can_enter(
     args, only_here
 ) -> None:
     options = parse_options(8000, args, define=define_stack2_options)
-    app = tornado.web.Application()
-    join_qr(app, network.server_urls("http://{host}/", 8000, options.address), options)
-    assert app.settings["only_here"] == only_here
+    lan = LanAccess()
+    lan.learn(network.server_urls("http://{host}/", 8000, options.address), options.address)
+    assert lan.only_here == only_here
 
 
 def test_no_qr_hides_every_qr_line() -> None:
@@ -129,7 +156,7 @@ def app(hub: Hub, app_kwargs):
 
 
 @pytest.mark.gen_test
-@pytest.mark.settings(lan_urls=[LAN_URL])
+@pytest.mark.settings(lan=LanAccess([LAN_URL]))
 async def test_the_page_qr_opened_on_localhost_encodes_the_lan_url(http_client, base_url) -> None:
     response = await http_client.fetch(f"{base_url}/qr.svg")
     assert response.headers["Content-Type"] == "image/svg+xml"
@@ -142,7 +169,7 @@ async def test_the_page_qr_opened_on_localhost_encodes_the_lan_url(http_client, 
 
 
 @pytest.mark.gen_test
-@pytest.mark.settings(only_here="127.0.0.1")
+@pytest.mark.settings(lan=LanAccess(only_here="127.0.0.1"))
 async def test_with_a_loopback_address_the_page_says_who_can_enter_instead_of_a_qr(
     http_client, base_url
 ) -> None:

@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import tornado.web
 from tornado.httpclient import HTTPResponse
 
 import stack1_pure.server
 import stack2_http.server
 from common.fanout.hub import Hub
 from common.spanish import WEBSOCKET_REFUSALS, SpanishAutoreload, plural
-from common.startup.runner import app_settings, banner, parse_options
+from common.startup.banner import banner
+from common.startup.settings import app_settings, parse_options
 from tests.test_hub import FakeConnection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,10 +33,13 @@ def build(stack: str, hub: Hub, **options: Any) -> Any:
 @pytest.fixture
 def app(request: pytest.FixtureRequest, hub: Hub) -> Any:
     """La aplicación del stack que pide ``@pytest.mark.parametrize("app", ...)``, con los
-    ajustes de common/startup/runner.py, como la arranca server.py."""
-    if request.param == "tornado":  # El Stack 1 sin los ajustes de runner: Tornado tal cual.
-        return stack1_pure.server.make_app(hub)
+    ajustes de common/startup/settings.py, como la arranca server.py."""
+    if request.param == "tornado":  # El handler del Stack 1 en una aplicación de Tornado tal cual.
+        return tornado.web.Application([(r"/", stack1_pure.server.ChatSocket, {"hub": hub})])
     stack, options = request.param if isinstance(request.param, tuple) else (request.param, {})
+    if options is None:  # make_app() sola, sin ajustes, como la usan las pruebas.
+        module = stack1_pure.server if stack == "stack1" else stack2_http.server
+        return module.make_app(hub)
     return build(stack, hub, **options)
 
 
@@ -118,9 +123,22 @@ async def test_under_debug_a_404_shows_the_spanish_page_and_not_a_traceback(
 
 
 @pytest.mark.gen_test
+@pytest.mark.parametrize("app", [("stack1", None), ("stack2", None)], indirect=True)
+async def test_make_app_alone_answers_in_spanish_and_with_its_security_headers(
+    app, http_client, base_url
+):
+    # Cada make_app() pone sus transformaciones: las pruebas usan la aplicación que se sirve.
+    response = await fetch(http_client, base_url + "/no-existe")
+    assert response.code == 404
+    assert "<title>404: No encontrado</title>" in response.body.decode()
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+
+
+@pytest.mark.gen_test
 @pytest.mark.parametrize("app", ["tornado"], indirect=True)
 async def test_tornado_still_writes_the_english_texts_we_translate(app, http_client, base_url):
-    # Sin los ajustes de runner, la respuesta es la de Tornado: si esta prueba falla,
+    # Sin nuestras transformaciones, la respuesta es la de Tornado: si esta prueba falla,
     # una versión nueva de Tornado cambió el texto y common/spanish.py ya no lo reconoce.
     response = await fetch(http_client, base_url + "/")
     assert response.body.decode() in WEBSOCKET_REFUSALS

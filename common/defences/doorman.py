@@ -28,7 +28,7 @@ from tornado.iostream import IOStream, SSLIOStream
 from common.defences.per_address import AddressLimits
 from common.defences.proxies import TrustedProxies
 
-log = logging.getLogger("chat.accept")
+log = logging.getLogger("chat.doorman")
 
 # Errores de accept() que significan «no quedan descriptores» (o memoria del sistema).
 OUT_OF_FILES = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import tornado.web
 from tornado.httputil import HTTPHeaders
 
@@ -42,8 +40,3 @@ class SafeStaticFileHandler(tornado.web.StaticFileHandler):
         if "\x00" in absolute_path:
             raise tornado.web.HTTPError(400, "Ruta no válida")
         return super().validate_absolute_path(root, absolute_path)
-
-
-def security_settings() -> dict[str, Any]:
-    """Los ajustes de la aplicación que ponen estas cabeceras en todas las respuestas."""
-    return {"transforms": [SecurityHeaders]}

@@ -1,9 +1,10 @@
-"""Las direcciones de este equipo en la red local, para el banner de arranque."""
+"""Las direcciones de este equipo en la red local: las del banner y las del QR de la página."""
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Sequence
 
 # Una dirección de documentación (RFC 5737): nunca pertenece a nadie real.
 _PROBE_ADDRESS = ("192.0.2.1", 9)
@@ -55,3 +56,28 @@ def server_urls(template: str, port: int, address: str = "") -> list[str]:
     else:
         hosts = [f"[{address}]" if ":" in address else address]
     return [template.format(host=f"{host}:{port}") for host in hosts]
+
+
+def lan_urls(urls: list[str], address: str) -> list[str]:
+    """De las URL del banner (``server_urls()``), las que sirven desde otro dispositivo."""
+    if address and not is_loopback(address):
+        return urls[:1]  # --address=IP-de-la-red: la única URL ya es de la red.
+    return urls[1:]
+
+
+class LanAccess:
+    """Cómo se entra a este servidor desde otro dispositivo de la red (un móvil, por ejemplo).
+
+    Con --port=0 el puerto no se sabe hasta que el servidor escucha: ``run()`` lo apunta
+    aquí entonces (``learn()``), y la página del Stack 2 lo consulta para su código QR.
+    """
+
+    def __init__(self, urls: Sequence[str] = (), only_here: str = "") -> None:
+        self.urls = list(urls)  # Las URL de la red local, las mismas que imprime el banner.
+        # La IP de --address si es de loopback (127.0.0.1): ningún otro equipo puede entrar.
+        self.only_here = only_here
+
+    def learn(self, urls: list[str], address: str) -> None:
+        """Apunta las URL del servidor (``server_urls()``) y la --address con que arrancó."""
+        self.urls = lan_urls(urls, address)
+        self.only_here = address if is_loopback(address) else ""

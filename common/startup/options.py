@@ -1,8 +1,10 @@
-"""La línea de órdenes de los servidores en español: ``--help`` y un error claro por cada fallo.
+"""La línea de órdenes en español: ``--help`` y un error claro por cada fallo.
 
-tornado.options define y guarda las opciones; aquí solo las leemos nosotros, para que
-quien se equivoque vea una línea en español y salga con el código 2 (el de los errores
-de uso, como en argparse), en lugar de una traza de Python o un «Usage:» en inglés.
+Los servidores definen sus opciones con tornado.options (las comunes, en
+common/startup/settings.py); aquí solo las leemos nosotros, para que quien se equivoque
+vea una línea en español y salga con el código 2 (el de los errores de uso, como en
+argparse), en lugar de una traza de Python o un «Usage:» en inglés. El cliente de la
+terminal y los benchmarks usan argparse: ``SpanishArgumentParser``, al final, lo traduce.
 """
 
 from __future__ import annotations

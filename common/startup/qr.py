@@ -68,13 +68,6 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def lan_urls(urls: list[str], address: str) -> list[str]:
-    """De las URL del banner, las que sirven desde otro dispositivo."""
-    if address and not is_loopback(address):
-        return urls[:1]  # --address=IP-de-la-red: la única URL ya es de la red.
-    return urls[1:]
-
-
 def banner_lines(lan_urls: list[str], address: str, enabled: bool = True) -> list[str]:
     """Lo que añade al banner el QR de la primera URL de la red, o por qué no hay."""
     if not enabled or (address and is_loopback(address)):

@@ -15,7 +15,8 @@ from typing import Any
 import tornado.web
 
 from common.fanout.hub import Hub
-from common.startup.runner import app_settings, hub_settings, parse_options, run
+from common.startup.runner import run
+from common.startup.settings import app_settings, hub_settings, parse_options
 from stack2_http.server import make_app as make_chat_app
 
 ESPERA_SEGUNDOS = 1.0
