@@ -465,7 +465,7 @@ def make_app(
     limits = AddressLimits(NO_ADDRESS_LIMITS) if address_limits is None else address_limits
     lan = LanAccess() if lan is None else lan
     # Cada mensaje, cuando el log ya lo ha guardado, se reparte a los sockets de este proceso.
-    log.subscribe(lambda room, frame: hub.broadcast(frame, room=room))
+    log.subscribe(hub.deliver)
     connect_shared_events(hub, log, presence, relay)
     origins = frozenset(origin.lower().rstrip("/") for origin in allowed_origins)
     chat = Chat(hub, log, presence, flood, relay, limits, origins, proxies)

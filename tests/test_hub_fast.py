@@ -78,7 +78,7 @@ async def receive_all(conn: WebSocketClientConnection, count: int) -> list[str]:
 
 
 def handlers_on_fast_path(hub: Hub) -> list[Any]:
-    return [conn for outbox in hub._outboxes.values() for conn in outbox._streams]
+    return [conn for writer in hub._fast.values() for conn in writer._streams]
 
 
 @pytest.mark.gen_test
@@ -111,13 +111,13 @@ async def test_a_burst_in_one_loop_iteration_makes_two_writes_per_client(
 ) -> None:
     clients = [await connect(f"{ws_base}/fast") for _ in range(3)]
     writes: list[bytes] = []
-    original = fast.Outbox._write
+    original = fast.FastWriter._write
 
     def counting_write(self, conn, stream, data):
         writes.append(data)
         original(self, conn, stream, data)
 
-    monkeypatch.setattr(fast.Outbox, "_write", counting_write)
+    monkeypatch.setattr(fast.FastWriter, "_write", counting_write)
     sent = [f"mensaje {i}" for i in range(100)]
     for text in sent:
         hubs["fast"].broadcast(text)
@@ -150,13 +150,13 @@ async def test_a_burst_in_two_rooms_still_makes_one_grouped_write_per_client(
     clase = [await connect(f"{ws_base}/fast/clase") for _ in range(2)]
     recreo = await connect(f"{ws_base}/fast/recreo")
     writes: list[bytes] = []
-    original = fast.Outbox._write
+    original = fast.FastWriter._write
 
     def counting_write(self, conn, stream, data):
         writes.append(data)
         original(self, conn, stream, data)
 
-    monkeypatch.setattr(fast.Outbox, "_write", counting_write)
+    monkeypatch.setattr(fast.FastWriter, "_write", counting_write)
     for i in range(10):
         hubs["fast"].broadcast(f"clase {i}", room="clase")
         hubs["fast"].broadcast(f"recreo {i}", room="recreo")
@@ -180,7 +180,7 @@ async def test_find_and_room_of_locate_a_connection_by_its_name(connect, ws_base
     assert hub.find("10.0.0.7:5000") is handler and hub.room_of(handler) == "clase"
     hub.remove(handler)
     assert hub.find("10.0.0.7:5000") is None and hub.room_of(handler) is None
-    assert hub._outboxes == {}  # La sala vacía ya no ocupa nada.
+    assert hub._fast == {}  # La sala vacía ya no ocupa nada.
 
 
 @pytest.mark.gen_test

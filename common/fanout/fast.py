@@ -1,13 +1,13 @@
 """El camino rápido del hub: cada mensaje se convierte en frame una sola vez, y los
 frames de una misma vuelta del event loop salen juntos, en una escritura por cliente.
 
-El camino simple (``conn.write_message(m)`` para cada cliente) repite por cada
-conexión el mismo trabajo: pasar el texto a UTF-8, montar la cabecera del frame,
-crear un Future y una tarea, y hacer una llamada al sistema. Aquí ese trabajo se
-hace una vez por mensaje. Además, el primer mensaje de cada vuelta del loop sale
-en el acto, y los que llegan detrás en esa misma vuelta (una ráfaga) se juntan y
-salen en una sola llamada al sistema por cliente en cuanto el loop termina lo que
-estaba haciendo (``call_soon``). Nunca se espera a un temporizador.
+El camino simple (common/fanout/simple.py: ``conn.write_message(m)`` para cada
+cliente) repite por cada conexión el mismo trabajo: pasar el texto a UTF-8, montar
+la cabecera del frame, crear un Future y una tarea, y hacer una llamada al sistema.
+Aquí ese trabajo se hace una vez por mensaje. Además, el primer mensaje de cada
+vuelta del loop sale en el acto, y los que llegan detrás en esa misma vuelta (una
+ráfaga) se juntan y salen en una sola llamada al sistema por cliente en cuanto el
+loop termina lo que estaba haciendo (``call_soon``). Nunca se espera a un temporizador.
 
 Lo que depende de detalles internos de Tornado (``tornado_stream()``,
 ``raw_target()`` y ``raw_writable()``) vive en common/tornado_internals.py;
@@ -50,14 +50,15 @@ def is_open(conn: Any) -> bool:
     return protocol is not None and not protocol.is_closing()
 
 
-class Outbox:
-    """Los frames que esperan a salir en esta vuelta del loop, por conexión.
+class FastWriter:
+    """Las conexiones de una sala que van por el camino rápido, y sus frames en cola.
 
-    Lo normal es que todos reciban lo mismo: esos frames se guardan UNA vez en
-    ``_frames`` y se juntan en un único ``bytes`` compartido por todos. Solo las
-    conexiones que reciben algo distinto (las excluidas de un broadcast, las que
-    reciben un ``send`` propio o las que llegaron a mitad de vuelta) tienen su
-    propia lista en ``_own``.
+    Tiene los mismos métodos que SimpleWriter (common/fanout/simple.py). Lo que llega
+    detrás del primer envío de una vuelta del loop espera al final de esa vuelta. Lo
+    normal es que todos reciban lo mismo: esos frames se guardan UNA vez en ``_frames``
+    y se juntan en un único ``bytes`` compartido por todos. Solo las conexiones que
+    reciben algo distinto (las excluidas de un broadcast, las que reciben un ``send``
+    propio o las que llegaron a mitad de vuelta) tienen su propia lista en ``_own``.
     """
 
     def __init__(self, max_pending_bytes: int, too_slow: Callable[[Any], None]) -> None:

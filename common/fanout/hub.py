@@ -7,9 +7,10 @@ from asyncio import Future
 from collections.abc import Awaitable
 from typing import Any, Protocol
 
-from tornado.websocket import WebSocketClosedError, WebSocketHandler
+from tornado.websocket import WebSocketHandler
 
-from common.fanout.fast import Outbox
+from common.fanout.fast import FastWriter
+from common.fanout.simple import SimpleWriter
 from common.spanish import plural
 
 log = logging.getLogger("chat.hub")
@@ -30,6 +31,34 @@ class Connection(Protocol):
     def close(self, code: int | None = None, reason: str | None = None) -> None: ...
 
 
+class Writer(Protocol):
+    """Lo que el hub pide al que escribe a las conexiones de una sala (simple o rápido)."""
+
+    max_pending_bytes: int  # Lo que puede esperar en cola hacia una conexión que no lee.
+
+    def __contains__(self, conn: object) -> bool: ...
+
+    def __len__(self) -> int: ...
+
+    def add(self, conn: Connection) -> bool:
+        """Toma ``conn`` si sabe escribirle; devuelve si la tomó."""
+
+    def discard(self, conn: Connection) -> None:
+        """La suelta (al cerrarse), después de enviarle lo que tuviera en cola."""
+
+    def broadcast(self, message: str, exclude: Connection | None = None) -> None:
+        """Envía ``message`` a todas sus conexiones, menos a ``exclude``."""
+
+    def send(self, conn: Connection, message: str) -> None:
+        """Envía ``message`` a una sola conexión, detrás de lo que ya tenga en cola."""
+
+    def flush(self) -> None:
+        """Escribe ya todo lo que tenga en cola."""
+
+    def flush_one(self, conn: Connection) -> None:
+        """Escribe ya lo que tenga en cola para ``conn``."""
+
+
 class Hub:
     """Las conexiones vivas de un servidor y el envío de mensajes a todas ellas.
 
@@ -43,20 +72,23 @@ class Hub:
     * Una conexión que falla o no lee se descarta sola; las demás siguen
       recibiendo y el error nunca sube hasta el handler.
 
-    Hay dos caminos para enviar, y los dos cumplen estas reglas:
+    El hub guarda quién está y en qué sala; escribir es cosa del «escritor» de cada
+    sala, y hay dos, con los mismos métodos y las mismas reglas:
 
-    * El simple: ``conn.write_message(m)`` para cada conexión. Es el que se lee
-      en las lecciones, y el único posible con conexiones de prueba o comprimidas.
+    * El simple (common/fanout/simple.py): ``conn.write_message(m)`` para cada
+      conexión. Es el que se lee en las lecciones, y el único posible con conexiones
+      de prueba, comprimidas o cifradas.
     * El rápido (``fast=True``, por defecto; ver common/fanout/fast.py): cada
       mensaje se convierte en frame una sola vez, y los de una misma vuelta del
       event loop salen juntos, en una sola escritura por cliente.
 
     Con ``Hub(fast=False)`` todas las conexiones usan el camino simple, para
-    medir la diferencia con benchmarks/fanout.py.
+    medir la diferencia con benchmarks/fanout.py. Con ``fast=True``, una conexión
+    que el rápido no puede tomar va al simple de su sala.
 
     Cada conexión está en una sala (``add(conn, room=…)``) y un broadcast con
     ``room`` solo recorre las de esa sala: una sala de 1000 no paga por las otras
-    nueve. Cada sala tiene su propio Outbox, así que lo que se junta en una vuelta
+    nueve. Cada sala tiene sus propios escritores, así que lo que se junta en una vuelta
     del loop sigue saliendo en una sola escritura por conexión. Sin ``room``, el
     broadcast llega a todas (el Stack 1, que tiene una sola sala, no cambia).
 
@@ -79,13 +111,11 @@ class Hub:
         self._names: dict[Connection, str | None] = {}
         self._by_name: dict[str, Connection] = {}  # Al revés: para un mensaje privado.
         self._room_of: dict[Connection, str] = {}
-        # Las conexiones del camino simple de cada sala, y los bytes enviados a cada
-        # una que aún no han salido por su socket.
-        self._simple: dict[str, dict[Connection, None]] = {}
-        self._pending: dict[Connection, int] = {}
-        # Las del camino rápido: un Outbox por sala, con su propia cuenta de bytes.
+        # Los escritores de cada sala: el rápido y el simple, cada uno con sus conexiones.
+        # Nacen con la primera conexión que los necesita y se van con la última.
         self.fast = fast  # Lo dice el banner, para que quien mide sepa qué mide.
-        self._outboxes: dict[str, Outbox] = {}
+        self._fast: dict[str, FastWriter] = {}
+        self._simple: dict[str, SimpleWriter] = {}
         self.max_pending_bytes = max_pending_bytes
 
     @property
@@ -96,8 +126,8 @@ class Hub:
     @max_pending_bytes.setter
     def max_pending_bytes(self, value: int) -> None:
         self._max_pending_bytes = value
-        for outbox in self._outboxes.values():
-            outbox.max_pending_bytes = value
+        for writer in self._writers():
+            writer.max_pending_bytes = value
 
     def add(self, conn: Connection, name: str | None = None, room: str = DEFAULT_ROOM) -> bool:
         """Da de alta una conexión recién abierta; si el chat está lleno, la cierra.
@@ -116,9 +146,8 @@ class Hub:
         self._room_of[conn] = room
         if name is not None:
             self._by_name[name] = conn
-        if not self.fast or not self._add_fast(conn, room):
-            self._simple.setdefault(room, {})[conn] = None
-            self._pending[conn] = 0
+        if not self.fast or not self._add_to(self._fast, FastWriter, conn, room):
+            self._add_to(self._simple, SimpleWriter, conn, room)
         log.info("Conexión abierta%s (%d en total)", _label(name), len(self._names))
         return True
 
@@ -130,16 +159,12 @@ class Hub:
         room = self._room_of.pop(conn)
         if name is not None and self._by_name.get(name) is conn:
             del self._by_name[name]
-        self._pending.pop(conn, None)
-        simple = self._simple.get(room, {})
-        simple.pop(conn, None)
-        if not simple:
-            self._simple.pop(room, None)
-        outbox = self._outboxes.get(room)
-        if outbox is not None:
-            outbox.discard(conn)  # Lo que tenía en cola sale ahora.
-            if not len(outbox):
-                del self._outboxes[room]  # Una sala vacía no ocupa memoria.
+        for writers in (self._fast, self._simple):
+            writer = writers.get(room)
+            if writer is not None and conn in writer:
+                writer.discard(conn)  # Lo que tenía en cola sale ahora.
+                if not len(writer):
+                    del writers[room]  # Una sala vacía no ocupa memoria.
         log.info("Conexión cerrada%s (%d en total)", _label(name), len(self._names))
         return True
 
@@ -162,39 +187,22 @@ class Hub:
         """La sala de una conexión (None si no está en el hub)."""
         return self._room_of.get(conn)
 
+    def deliver(self, room: str, frame: str) -> None:
+        """Reparte a su sala un mensaje que el log ya guardó: ``log.subscribe(hub.deliver)``."""
+        self.broadcast(frame, room=room)
+
     def broadcast(
         self, message: str, exclude: Connection | None = None, room: str | None = None
     ) -> None:
         """Envía el mismo texto a todas las conexiones de ``room`` (sin sala: a todas)."""
-        rooms = list(self._outboxes) if room is None else [room]
-        for name in rooms:
-            outbox = self._outboxes.get(name)
-            if outbox is not None:
-                outbox.broadcast(message, exclude)
-        # El camino simple: una copia de la lista y un write_message por conexión.
-        for name in list(self._simple) if room is None else rooms:
-            for conn in list(self._simple.get(name, ())):
-                if conn is not exclude:
-                    self.send(conn, message)
+        for writer in self._writers(room):
+            writer.broadcast(message, exclude)
 
     def send(self, conn: Connection, message: str) -> None:
         """Envía un texto a una conexión; si falla, la cierra sin molestar a nadie más."""
-        outbox = self._outbox_of(conn)
-        if outbox is not None:
-            outbox.send(conn, message)
-            return
-        if conn not in self._pending:
-            return
-        if self._pending[conn] + len(message) > self.max_pending_bytes:
-            self._close_slow(conn)
-            return
-        try:
-            written = conn.write_message(message)
-        except WebSocketClosedError:
-            # Ya se estaba cerrando: Tornado llamará a on_close y ahí se dará de baja.
-            return
-        if written is not None:
-            self._track(conn, len(message), written)
+        writer = self._writer_of(conn)
+        if writer is not None:
+            writer.send(conn, message)
 
     def close(self, conn: Connection, code: int, reason: str) -> None:
         """Cierra una conexión después de enviarle lo que ya tenía en cola.
@@ -208,51 +216,51 @@ class Hub:
 
     def flush(self, conn: Connection) -> None:
         """Escribe ya lo que el camino rápido tenga en cola para ``conn``."""
-        outbox = self._outbox_of(conn)
-        if outbox is not None:
-            outbox.flush_one(conn)
+        writer = self._writer_of(conn)
+        if writer is not None:
+            writer.flush_one(conn)
 
     def close_all(self, code: int, reason: str) -> None:
         """Cierra todas las conexiones, por ejemplo al apagar el servidor."""
-        for outbox in list(self._outboxes.values()):
-            outbox.flush()  # Lo que ya estaba en cola sale antes que el cierre.
+        for writer in self._writers():
+            writer.flush()  # Lo que ya estaba en cola sale antes que el cierre.
         for conn in list(self._names):
             conn.close(code, reason)
 
-    def _add_fast(self, conn: Connection, room: str) -> bool:
-        """Pasa ``conn`` al Outbox de su sala, que nace con la primera conexión que entra."""
-        outbox = self._outboxes.get(room)
-        if outbox is None:
-            outbox = Outbox(self.max_pending_bytes, self._close_slow)
-        if not outbox.add(conn):
-            return False  # Una conexión de prueba, sin socket de Tornado: camino simple.
-        self._outboxes[room] = outbox
+    def _add_to(
+        self, writers: dict[str, Any], kind: type[Writer], conn: Connection, room: str
+    ) -> bool:
+        """Da ``conn`` al escritor ``kind`` de su sala, que nace con la primera que entra."""
+        writer = writers.get(room)
+        if writer is None:
+            writer = kind(self.max_pending_bytes, self._close_slow)
+        if not writer.add(conn):
+            return False  # El rápido no puede con ella (una conexión de prueba, o con TLS).
+        writers[room] = writer
         return True
 
-    def _outbox_of(self, conn: Connection) -> Outbox | None:
-        """El Outbox de la sala de ``conn``, si ``conn`` va por el camino rápido."""
-        outbox = self._outboxes.get(self._room_of.get(conn, DEFAULT_ROOM))
-        return outbox if outbox is not None and conn in outbox else None
+    def _writers(self, room: str | None = None) -> list[Writer]:
+        """Los escritores de ``room`` (sin sala: los de todas), los rápidos primero."""
+        if room is None:
+            return [*self._fast.values(), *self._simple.values()]
+        found = (self._fast.get(room), self._simple.get(room))
+        return [writer for writer in found if writer is not None]
+
+    def _writer_of(self, conn: Connection) -> Writer | None:
+        """El escritor que tiene a ``conn``: el rápido o el simple de su sala."""
+        room = self._room_of.get(conn)
+        if room is None:
+            return None  # Ya no está en el hub.
+        for writer in self._writers(room):
+            if conn in writer:
+                return writer
+        return None
 
     def _close_slow(self, conn: Connection) -> None:
         """Cierra una conexión que no lee lo que le enviamos."""
         log.warning("Cerrando%s: no lee sus mensajes a tiempo", _label(self._names.get(conn)))
         # 1008 = «policy violation»: el cliente no cumple con leer lo que recibe.
         conn.close(1008, "Tu conexión no lee los mensajes a tiempo")
-
-    def _track(self, conn: Connection, size: int, written: Awaitable[None]) -> None:
-        """Cuenta los bytes en cola hasta que el socket los acepta."""
-        self._pending[conn] += size
-
-        def done(future: Awaitable[None]) -> None:
-            if conn in self._pending:
-                self._pending[conn] -= size
-            # Leer la excepción evita el aviso «exception was never retrieved»:
-            # que un cliente se haya ido mientras le escribíamos es normal.
-            if not future.cancelled() and future.exception() is not None:  # type: ignore[attr-defined]
-                conn.close(1011, "Error al enviar")
-
-        written.add_done_callback(done)  # type: ignore[attr-defined]
 
 
 class HubSocket(WebSocketHandler):
