@@ -2,8 +2,9 @@
 
 El camino rápido del hub (common/fanout/fast.py) escribe frames ya hechos en el
 socket, y los cierres en español y la respuesta a un código de cierre inválido
-cambian detalles del protocolo WebSocket de Tornado. Para eso hacen falta
-atributos internos que Tornado no promete mantener.
+cambian detalles del protocolo WebSocket de Tornado. La ayuda de ``--help`` en español
+lee cómo se definió cada opción, y la identidad del Stack 2 lleva el puerto del cliente.
+Para eso hacen falta atributos internos que Tornado no promete mantener.
 Viven aquí, y solo aquí, para que se vean de un vistazo: tests/test_tornado_internals.py
 comprueba cada uno y falla, con una explicación, si una versión nueva de Tornado
 los cambia. El resto del proyecto los usa a través de estas funciones.
@@ -15,7 +16,9 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
+from tornado.httputil import HTTPServerRequest
 from tornado.iostream import IOStream
+from tornado.options import OptionParser
 from tornado.websocket import WebSocketHandler, WebSocketProtocol13
 
 from common.defences.limits import PING_TIMEOUT_REASON, TOO_BIG_REASON
@@ -167,3 +170,25 @@ def localized_protocol(handler: WebSocketHandler) -> WebSocketProtocol13 | None:
     if protocol is None:
         return None
     return _LocalizedProtocol(handler, False, protocol.params)
+
+
+def peer_port(request: HTTPServerRequest) -> int:
+    """El puerto de origen del cliente: el que eligió su sistema para esta conexión TCP.
+
+    ``request.remote_ip`` es público; el puerto, no: está en ``request.connection.context``,
+    un objeto interno de HTTPServer (``_HTTPRequestContext``) cuyo ``address`` es lo que
+    devolvió ``accept()``. tests/test_tornado_internals.py lo compara con el puerto del
+    socket del cliente.
+    """
+    return int(request.connection.context.address[1])  # type: ignore[union-attr]
+
+
+def option_definitions(options: OptionParser) -> dict[str, Any]:
+    """Cada opción definida en ``options``, por su nombre con guiones (``max-connections``).
+
+    Los valores son los ``_Option`` de Tornado, con su ``type``, ``default``, ``help``,
+    ``metavar``, ``parse()`` y ``value()``. Tornado no los enseña de otra forma: su
+    propio ``print_help()`` lee igual el diccionario interno ``_options``, y
+    tests/test_tornado_internals.py vigila que siga así.
+    """
+    return dict(options._options)  # type: ignore[attr-defined]

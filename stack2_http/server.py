@@ -32,7 +32,7 @@ from common.startup.network import LanAccess
 from common.startup.options import fail
 from common.startup.runner import run
 from common.startup.settings import app_settings, hub_settings, parse_options, response_transforms
-from common.tornado_internals import localized_protocol
+from common.tornado_internals import localized_protocol, peer_port
 from stack2_http import protocol, rooms
 from stack2_http.join import QRHandler
 from stack2_http.other_processes import connect_shared_events
@@ -55,7 +55,7 @@ def client_identity(request: HTTPServerRequest, xheaders: bool = False) -> str:
     """«IP:puerto» del cliente, tal como lo ve el servidor (o nginx, con ``--xheaders``)."""
     ip = request.remote_ip
     # El puerto de origen lo elige el sistema del cliente para cada conexión.
-    port = request.connection.context.address[1]  # type: ignore[union-attr]
+    port = peer_port(request)
     if xheaders:
         ip, port = proxied_address(request, ip, port)
     return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"

@@ -12,10 +12,21 @@ import socket
 import ssl
 
 import pytest
+import tornado.web
+from tornado.httpserver import HTTPServer
 from tornado.iostream import IOStream
+from tornado.options import OptionParser
+from tornado.tcpclient import TCPClient
+from tornado.testing import bind_unused_port
 from tornado.websocket import WebSocketHandler, WebSocketProtocol13, _WebSocketParams
 
-from common.tornado_internals import raw_target, raw_writable, tornado_stream
+from common.tornado_internals import (
+    option_definitions,
+    peer_port,
+    raw_target,
+    raw_writable,
+    tornado_stream,
+)
 from tests import test_hub_fast
 from tests.test_hub_fast import handlers_on_fast_path
 
@@ -99,6 +110,56 @@ def test_tornado_still_uses_the_close_texts_we_translate() -> None:
     source = inspect.getsource(WebSocketProtocol13)
     assert 'self.close(1009, "message too big")' in source
     assert 'self.close(reason="ping timed out")' in source
+    # Y el cierre por ping sin respuesta sigue pudiendo cortar ya la conexión (_abort).
+    assert list(inspect.signature(WebSocketProtocol13._abort).parameters) == ["self"], (
+        "WebSocketProtocol13._abort() ha cambiado: revisa _LocalizedProtocol en "
+        "common/tornado_internals.py contra tornado/websocket.py."
+    )
+
+
+def test_tornado_still_keeps_each_option_definition_where_the_spanish_help_reads_it() -> None:
+    # La ayuda y los errores en español (common/startup/options.py) leen el tipo, la ayuda,
+    # el valor por defecto y el metavar de cada opción, y la leen con parse() y value().
+    options = OptionParser()
+    options.define("max_connections", default=5, type=int, metavar="N", help="cuántas")
+    explanation = (
+        "El diccionario interno de OptionParser (_options) ha cambiado: revisa "
+        "option_definitions() en common/tornado_internals.py contra tornado/options.py."
+    )
+    definitions = option_definitions(options)
+    assert set(definitions) == {"help", "max-connections"}, explanation
+    option = definitions["max-connections"]
+    assert (option.type, option.default, option.help, option.metavar) == (int, 5, "cuántas", "N")
+    assert option.multiple is False, explanation
+    option.parse("7")
+    assert option.value() == 7 == options.max_connections, explanation
+
+
+class _PeerPort(tornado.web.RequestHandler):
+    def get(self) -> None:
+        self.write(str(peer_port(self.request)))
+
+
+@pytest.mark.gen_test
+async def test_peer_port_is_the_port_the_client_connected_from() -> None:
+    # La identidad del Stack 2 («IP:puerto») lleva este puerto: debe ser el del cliente.
+    listener, port = bind_unused_port()  # En 127.0.0.1.
+    server = HTTPServer(tornado.web.Application([(r"/", _PeerPort)]))
+    server.add_sockets([listener])
+    stream = await TCPClient().connect("127.0.0.1", port)
+    own_port = stream.socket.getsockname()[1]
+    try:
+        await stream.write(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        reply = await stream.read_until_close()
+    finally:
+        stream.close()
+        server.stop()
+        await server.close_all_connections()
+    assert reply.endswith(str(own_port).encode()), (
+        "peer_port() ya no da el puerto del cliente: la versión de Tornado ha cambiado "
+        "request.connection.context.address; revisa common/tornado_internals.py. "
+        f"Respuesta: {reply[-200:]!r}"
+    )
 
 
 def test_tornado_still_echoes_close_frames_where_the_strict_protocol_steps_in() -> None:

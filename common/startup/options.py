@@ -21,6 +21,8 @@ from typing import Any, NoReturn
 
 from tornado.options import Error, OptionParser
 
+from common.tornado_internals import option_definitions
+
 # El código de salida de un error de uso (el mismo que usa argparse).
 USAGE_ERROR = 2
 
@@ -98,9 +100,9 @@ def _parse(options: OptionParser, args: list[str], prog: str) -> None:
 
 
 def _known(options: OptionParser) -> dict[str, Any]:
-    # tornado no ofrece otra forma de leer la ayuda y el tipo de cada opción que su
-    # diccionario interno; su propio print_help() lo usa igual.
-    return dict(options._options)  # type: ignore[attr-defined]
+    # Tornado no ofrece otra forma de leer la ayuda y el tipo de cada opción que su
+    # diccionario interno (common/tornado_internals.py); su propio print_help() lo usa igual.
+    return option_definitions(options)
 
 
 def _suggestion(name: str, known: dict[str, Any]) -> str:
