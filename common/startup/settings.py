@@ -21,6 +21,7 @@ from tornado.options import OptionParser
 from common.defences.headers import SecurityHeaders
 from common.defences.per_address import define_address_options
 from common.spanish import SpanishPages
+from common.startup.access_log import log_request
 from common.startup.options import parse_command_line, program_name
 
 # Segundos para completar una petición HTTP o el handshake: un navegador tarda
@@ -114,6 +115,9 @@ def app_settings(options: OptionParser) -> dict[str, Any]:
         # no responde y se cierra, en lugar de quedarse «medio abierta» para siempre.
         "websocket_ping_interval": options.ping_interval,
         "websocket_ping_timeout": min(options.ping_timeout, options.ping_interval),
+        # Una línea por petición en la terminal, sin la clave privada de ?client=
+        # (common/startup/access_log.py): el profesor proyecta esta terminal en clase.
+        "log_function": log_request,
     }
 
 
