@@ -78,6 +78,10 @@ class Student:
 
     async def connect(self, room: str | None = None, **query: Any) -> WebSocketClientConnection:
         """Abre el WebSocket desde la dirección de este estudiante, como un navegador."""
+        if self.conn is not None:
+            # La conexión de antes (que quizá cerró el servidor) se suelta también de
+            # este lado: si no, Tornado avisa al recolectarla, en medio de otra prueba.
+            self.conn.close()
         base = self.deployment.base(self.n)
         request = HTTPRequest(
             self.url(room, **query),
