@@ -67,7 +67,9 @@ class Replay(NamedTuple):
 
     history: list[str]  # Frames de mensajes, del más antiguo al más nuevo.
     recovered: bool | None  # None: no pidió retomar; True: lo tiene todo; False: no.
-    reason: str | None = None  # Si recovered es False: "epoch_changed" o "too_far_behind".
+    # Si recovered es False: "epoch_changed", "too_far_behind" o, con --redis y Redis
+    # caído, "unavailable" (no se pudo comprobar que esa historia siga existiendo).
+    reason: str | None = None
 
 
 # Lo que reconoce un reintento: (remitente, cid). Un cid solo no basta: lo elige
@@ -221,7 +223,17 @@ class Log:
         """Termina lo que esté guardando y suelta el almacén."""
 
     async def watch(self, room: str) -> None:
-        """Prepara la sala para alguien que va a entrar (aquí todo está ya en memoria)."""
+        """Este proceso empieza a tener gente en ``room`` (aquí todo está ya en memoria)."""
+
+    def unwatch(self, room: str) -> None:
+        """Ya no queda nadie de este proceso en ``room`` (aquí, nada que soltar)."""
+
+    async def catch_up(self, room: str) -> None:
+        """Antes de dar la bienvenida en ``room``: que la copia sea la historia de ahora.
+
+        Aquí siempre lo es: el almacén está dentro del proceso. Con --redis, otro
+        proceso (o un Redis que volvió vacío) puede haberla cambiado.
+        """
 
     # --- Para los almacenes compartidos (common/redis_log.py) ---------------------
     # Un log en memoria o en SQLite vive dentro del proceso: siempre está disponible

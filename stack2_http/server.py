@@ -149,6 +149,7 @@ class Chat(NamedTuple):
     presence: Presence  # Quién está en cada sala.
     flood: FloodLimits  # Cuántos mensajes por segundo admite cada conexión.
     relay: Relay  # Lo que cruza procesos sin guardarse: escribiendo… y privados.
+    open_rooms: rooms.OpenRooms  # Las salas con gente aquí, y el tope de salas abiertas.
 
 
 class Session:
@@ -214,18 +215,13 @@ class ChatSocket(HubSocket):
     def get_websocket_protocol(self) -> tornado.websocket.WebSocketProtocol | None:
         return localized_protocol(self)  # El de Tornado, con motivos de cierre en español.
 
-    async def prepare(self) -> None:
+    def prepare(self) -> None:
         # Una sala con un nombre imposible (/ws/..%2Fetc) se rechaza antes del
         # handshake, con un 404: nunca llega a abrirse el WebSocket.
-        room = rooms.room_name(*self.path_args)
-        if room is None:
+        if rooms.room_name(*self.path_args) is None:
             raise tornado.web.HTTPError(404)
-        # Con --redis, el proceso empieza a seguir esta sala (su historial y quién
-        # está) antes de que entre nadie; con un solo proceso no hay nada que esperar.
-        await self.chat.log.watch(room)
-        await self.chat.presence.watch(room)
 
-    def open(self, asked: str | None = None) -> None:
+    async def open(self, asked: str | None = None) -> None:
         chat, identity = self.chat, self.identity
         room = rooms.room_name(asked) or ROOM  # prepare() ya comprobó que vale.
         # Los límites de cada estudiante (--max-per-address, --connect-rate, --address-rate).
@@ -238,7 +234,14 @@ class ChatSocket(HubSocket):
             # así el motivo llega a la página (event.reason) y puede enseñarlo.
             self.close(1013, refused)  # 1013 = «inténtalo más tarde».
             return
+        # Con --redis, se espera aquí a Redis (rooms.OpenRooms); mientras, Tornado no
+        # entrega ningún mensaje de esta conexión: no lo hace hasta que open() termina.
+        if not await chat.open_rooms.enter(room):
+            limits.release(address)
+            self.close(1013, rooms.TOO_MANY_ROOMS_REASON)  # Antes de ningún welcome.
+            return
         if not chat.hub.add(self, name=identity, room=room):
+            chat.open_rooms.leave(room)
             limits.release(address)
             return  # Chat lleno: el hub ya la cerró con 1013 y nadie debe saber de ella.
         # Su propio cubo de fichas, y también el de su IP (--address-rate).
@@ -422,6 +425,7 @@ class ChatSocket(HubSocket):
             count = self.chat.presence.leave(session.room, session.identity)
             frame = protocol.leave(session.identity, count, session.nick)
             self.hub.broadcast(frame, room=session.room)
+            self.chat.open_rooms.leave(session.room)  # ¿La última de aquí? Se deja de seguir.
 
 
 def make_app(
@@ -434,6 +438,7 @@ def make_app(
     xheaders: bool = False,
     relay: Relay | None = None,
     trusted_proxies: TrustedProxies | None = None,
+    max_rooms: int = rooms.MAX_ROOMS,
     **settings: Any,
 ) -> tornado.web.Application:
     """Crea la aplicación: la página, sus archivos estáticos y el WebSocket, en un solo puerto.
@@ -441,7 +446,7 @@ def make_app(
     Sin ``log``, el historial vive solo en memoria (como ``--db=:memory:``); sin
     ``presence`` ni ``relay``, todo es de este proceso. ``xheaders``: ver --xheaders; con
     él, ``trusted_proxies`` son los proxies cuyas cabeceras se creen (por defecto, este
-    equipo: ver --trusted-proxies).
+    equipo: ver --trusted-proxies). ``max_rooms``: ver --max-rooms.
     """
     log = MemoryLog() if log is None else log
     presence = Presence() if presence is None else presence
@@ -453,7 +458,7 @@ def make_app(
     # Cada mensaje, cuando el log ya lo ha guardado, se reparte a los sockets de este proceso.
     log.subscribe(lambda room, frame: hub.broadcast(frame, room=room))
     connect_shared_events(hub, log, presence, relay)
-    chat = Chat(hub, log, presence, flood, relay)
+    chat = Chat(hub, log, presence, flood, relay, rooms.OpenRooms(log, presence, max_rooms))
     # Sin los límites por dirección de runner.app_settings() (así en las pruebas), ninguno.
     settings.setdefault("address_limits", AddressLimits(NO_ADDRESS_LIMITS))
     origins = frozenset(origin.lower().rstrip("/") for origin in allowed_origins)
@@ -501,6 +506,12 @@ def define_stack2_options(options: OptionParser) -> None:
     )
     options.define("history", default=1000, type=int, help="mensajes que se guardan de cada sala")
     options.define(
+        "max_rooms",
+        default=rooms.MAX_ROOMS,
+        type=int,
+        help="salas con gente a la vez, como mucho (con --redis, entre todos los procesos)",
+    )
+    options.define(
         "redis",
         default="",
         help="redis://EQUIPO:PUERTO/BD: el log y la presencia en Redis, compartidos entre procesos",
@@ -540,6 +551,8 @@ def main(
     options = parse_options(default_port=8000, define=define_stack2_options)
     if options.processes < 1:
         raise SystemExit("Error: --processes debe ser 1 o más.")
+    if options.max_rooms < 1:
+        raise SystemExit("Error: --max-rooms debe ser 1 o más (las salas abiertas a la vez).")
     if options.processes > 1 and not options.redis:
         raise SystemExit(
             "Error: --processes necesita --redis=redis://EQUIPO:PUERTO/0. Cada proceso tiene su "
@@ -570,6 +583,7 @@ def main(
         options.xheaders,
         relay,
         proxies,
+        options.max_rooms,
         **app_settings(options),
     )
 

@@ -166,7 +166,7 @@ async def test_a_nick_that_redis_refuses_goes_back_on_both_pages(
     who = await stack2.identity(ana.page)
     await set_nick(ana.page, "Ana")
     await expect(people(luis.page)).to_contain_text([f"Ana · {who}"])
-    presence._put_nick("general", who, None)
+    presence.put_nick("general", who, None)
     presence._notify(Change("refused", "general", who, None, asked="Ana"))
     await expect(ana.page.locator("#my-nick")).to_have_text("sin apodo")
     await expect(message_log(ana.page).locator("li.notice.error")).to_contain_text(
