@@ -1,10 +1,15 @@
-"""Ayudas de las comprobaciones: cargar el archivo del estudiante y leer con esperas acotadas.
+"""Ayudas de las comprobaciones: cargar el archivo del estudiante, leer con esperas acotadas
+y encontrar las pistas.
 
 Cada lección tiene una carpeta ``ejercicio/`` (la tuya) y otra ``solucion/`` (la de
 referencia). Las comprobaciones cargan ``ejercicio/`` salvo que la variable de entorno
 ``EJERCICIO`` diga otra cosa: ``EJERCICIO=solucion python -m pytest lessons/01_que_es_websocket``
 comprueba la solución. Así la integración continua demuestra que cada comprobación
 pasa con la solución y falla con el archivo sin tocar.
+
+Las pistas de cada comprobación están en ``pistas.py``, junto a ella, en tres niveles:
+un empujón, dónde mirar y la línea. Solo se enseñan si las pides
+(``python -m lessons.pista 06`` o ``PISTA=1 python -m pytest lessons/06_protocolo_json``).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import asyncio
 import importlib.util
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -24,6 +30,13 @@ CARPETAS = ("ejercicio", "solucion")
 
 # Ninguna comprobación espera más que esto a un mensaje.
 ESPERA = 2.0
+# Ni más que esto a que se importe un archivo que escribes desde cero.
+ESPERA_IMPORTAR = 15.0
+
+
+# Las pistas de cada comprobación: un empujón, dónde mirar y la línea.
+NIVELES = 3
+Pistas = dict[str, tuple[str, str, str]]
 
 
 def carpeta() -> str:
@@ -55,6 +68,57 @@ def cargar(archivo_de_prueba: str, nombre: str) -> ModuleType:
     sys.modules[modulo] = module
     spec.loader.exec_module(module)
     return module
+
+
+def cargar_sin_arrancar(archivo_de_prueba: str, nombre: str) -> ModuleType:
+    """Como ``cargar``, pero antes comprueba en otro proceso que importar el archivo termina.
+
+    Un servidor escrito desde cero que llama a ``main()`` fuera de
+    ``if __name__ == "__main__":`` se quedaría atendiendo al importarlo, y la
+    comprobación esperaría para siempre sin decir nada. Así, lo dice.
+    """
+    ruta = Path(archivo_de_prueba).resolve().parent / carpeta() / f"{nombre}.py"
+    if ruta.exists():
+        codigo = f"import runpy; runpy.run_path({str(ruta)!r}, run_name='comprobacion')"
+        try:
+            subprocess.run(
+                [sys.executable, "-c", codigo], capture_output=True, timeout=ESPERA_IMPORTAR
+            )
+        except subprocess.TimeoutExpired:
+            pytest.exit(
+                f"Importar {ruta.name} no termina en {ESPERA_IMPORTAR:.0f} s: ¿llamas a main() "
+                '(o a asyncio.run) fuera de «if __name__ == "__main__":»? Importar tu archivo '
+                "no debe arrancar nada: las comprobaciones llaman a make_app() por su cuenta.",
+                returncode=pytest.ExitCode.USAGE_ERROR,
+            )
+    return cargar(archivo_de_prueba, nombre)
+
+
+def nivel_de_pista() -> int:
+    """Cuántos niveles de pista pide la variable PISTA (0 si no pide ninguno)."""
+    valor = os.environ.get("PISTA", "").strip()
+    if valor in ("", "0"):
+        return 0
+    if valor not in {str(n) for n in range(1, NIVELES + 1)}:
+        raise SystemExit(f"PISTA debe ser 1, 2 o 3 (cuántos niveles de pista ver), no {valor!r}.")
+    return int(valor)
+
+
+def pistas_de(leccion: Path) -> Pistas:
+    """Las pistas de una lección (su ``pistas.py``): nombre de la comprobación → niveles."""
+    ruta = leccion / "pistas.py"
+    if not ruta.exists():
+        return {}
+    spec = importlib.util.spec_from_file_location(f"pistas{leccion.name[:2]}", ruta)
+    assert spec is not None and spec.loader is not None, f"No se encuentra {ruta}"
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.PISTAS
+
+
+def numero_de(leccion: Path) -> str:
+    """«06» para lessons/06_protocolo_json."""
+    return leccion.name[:2]
 
 
 async def recibir(conn: WebSocketClientConnection, espera: float = ESPERA) -> str:

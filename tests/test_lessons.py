@@ -46,20 +46,29 @@ EXISTING = [name for name in LESSON_NAMES if (LESSONS / name).is_dir()]
 
 # --- Los ejercicios ------------------------------------------------------------------
 
+# Cada comprobación es un archivo test_*.py de una lección: «Tu turno» (test_ejercicioNN.py),
+# «Construye» (…_construye.py) o «Reto» (…_reto.py).
+CHECKS = [
+    (name, path.name) for name in EXISTING for path in sorted((LESSONS / name).glob("test_*.py"))
+]
+CHECK_IDS = [f"{lesson}/{check}" for lesson, check in CHECKS]
+
 
 def test_the_course_has_its_numbered_lessons() -> None:
     found = sorted(p.name for p in LESSONS.iterdir() if re.match(r"\d\d_", p.name))
     assert found == LESSON_NAMES
 
 
-def _pytest(folder: str, *args: str) -> subprocess.Popen:
+def _pytest(folder: str, *args: str, **env: str) -> subprocess.Popen:
     """Lanza «python -m pytest ...» con EJERCICIO=folder, como lo haría un estudiante."""
-    env = {**os.environ, "EJERCICIO": folder}
-    env.pop("PYTEST_ADDOPTS", None)
+    environ = {**os.environ, "EJERCICIO": folder, **env}
+    environ.pop("PYTEST_ADDOPTS", None)
+    if "PISTA" not in env:
+        environ.pop("PISTA", None)
     command = [sys.executable, "-m", "pytest", *args, "-q", "-p", "no:cacheprovider"]
     command += ["-p", "no:hypothesispytest"]  # Las lecciones no lo usan: arranque más rápido.
     return subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        command, cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
 
 
@@ -68,15 +77,15 @@ def check_runs() -> dict[str, tuple[int, str]]:
     """Ejecuta a la vez las comprobaciones: todas las soluciones juntas y cada ejercicio aparte.
 
     Las soluciones van en un solo proceso (así se comprueba también que «python -m pytest
-    lessons» funciona entero); cada ejercicio sin tocar va en el suyo, con -x: basta con el
-    primer fallo, y no se esperan los plazos de las demás pruebas.
+    lessons» funciona entero); cada comprobación con su ejercicio sin tocar va en el suyo,
+    con -x: basta con el primer fallo, y no se esperan los plazos de las demás pruebas.
     """
     procs = {"solucion": _pytest("solucion", "lessons", "-rA")}
-    for name in EXISTING:
-        procs[name] = _pytest("ejercicio", f"lessons/{name}", "-x")
+    for lesson, check in CHECKS:
+        procs[f"{lesson}/{check}"] = _pytest("ejercicio", f"lessons/{lesson}/{check}", "-x")
     results = {}
     for key, proc in procs.items():
-        out, _ = proc.communicate(timeout=120)
+        out, _ = proc.communicate(timeout=180)
         results[key] = (proc.returncode, out.decode(errors="replace"))
     return results
 
@@ -89,7 +98,10 @@ def test_the_check_passes_on_the_reference_solution(check_runs, lesson) -> None:
     mine = [line for line in output.splitlines() if f" lessons/{lesson}/" in line]
     bad = [line for line in mine if not line.startswith("PASSED")]
     assert not bad, f"La solución de {lesson} no pasa su comprobación:\n{output}"
-    assert mine, f"La comprobación de {lesson} no ejecutó ninguna prueba:\n{output}"
+    for _, check in [c for c in CHECKS if c[0] == lesson]:
+        assert any(f"/{check}::" in line for line in mine), (
+            f"La comprobación {lesson}/{check} no ejecutó ninguna prueba:\n{output}"
+        )
 
 
 def test_all_solutions_pass_together_with_a_spanish_cheer(check_runs) -> None:
@@ -101,15 +113,27 @@ def test_all_solutions_pass_together_with_a_spanish_cheer(check_runs) -> None:
     assert "¡Bien!" in output, "La comprobación debe felicitar en español al aprobar"
 
 
-@pytest.mark.parametrize("lesson", EXISTING)
-def test_the_check_fails_on_the_untouched_starter_with_a_hint(check_runs, lesson) -> None:
+def hint_texts(lesson: str) -> list[str]:
+    """Todas las pistas de una lección (cada nivel de cada comprobación)."""
+    return [hint for levels in course.hints(lesson).values() for hint in levels]
+
+
+@pytest.mark.parametrize(("lesson", "check"), CHECKS, ids=CHECK_IDS)
+def test_the_check_fails_on_the_untouched_starter_and_says_how_to_ask_for_a_hint(
+    check_runs, lesson, check
+) -> None:
     if not course.starter_untouched(lesson):
         pytest.skip(course.touched_starter_reason(lesson))
-    code, output = check_runs[lesson]
+    code, output = check_runs[f"{lesson}/{check}"]
     # 1 = alguna prueba falló; 2, 3 o 4 serían errores de importación o de uso.
     assert code == 1, f"El ejercicio sin tocar de {lesson} debería fallar (código 1):\n{output}"
     assert " error" not in output.splitlines()[-1], f"Errores, no fallos, en {lesson}:\n{output}"
-    assert "Pista" in output, f"Un fallo de {lesson} debe mostrar su pista en español"
+    assert "Qué se comprueba" in output, f"Un fallo de {lesson} debe decir qué comprueba"
+    assert f"python -m lessons.pista {lesson[:2]}" in output, (
+        f"Un fallo de {lesson} debe decir cómo pedir una pista:\n{output}"
+    )
+    shown = [hint for hint in hint_texts(lesson) if hint in output]
+    assert not shown, f"{lesson}/{check} enseña pistas sin que nadie las pida: {shown}"
 
 
 @pytest.mark.parametrize("lesson", EXISTING)
@@ -128,6 +152,92 @@ def test_starters_mark_their_todos_and_mirror_the_solutions(lesson) -> None:
         ), f"{lesson}/ejercicio/{name} no marca sus TODO"
         assert "TODO" not in (solution / name).read_text(encoding="utf-8")
     assert list((LESSONS / lesson).glob("test_*.py")), f"{lesson} no tiene comprobación"
+
+
+# --- Las pistas: en tres niveles, y solo cuando se piden -------------------------------
+
+
+@pytest.fixture(scope="module")
+def collected_checks() -> dict[str, set[str]]:
+    """Lección → nombres de sus comprobaciones, tal como las recoge pytest."""
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "lessons", "--collect-only", "-q"],
+        cwd=ROOT,
+        env={**os.environ, "EJERCICIO": "solucion"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    names: dict[str, set[str]] = {}
+    for line in out.splitlines():
+        if line.startswith("lessons/") and "::" in line:
+            lesson = line.split("/")[1]
+            names.setdefault(lesson, set()).add(line.split("::")[-1].split("[")[0])
+    return names
+
+
+@pytest.mark.parametrize("lesson", EXISTING)
+def test_every_check_has_three_levels_of_hints_and_no_hint_is_left_over(
+    collected_checks, lesson
+) -> None:
+    if not course.has_solution(lesson):
+        pytest.skip(course.missing_solution_reason(lesson))
+    hints = course.hints(lesson)
+    checks = collected_checks.get(lesson, set())
+    assert checks, f"No se recogió ninguna comprobación de {lesson}"
+    assert not checks - set(hints), f"{lesson}/pistas.py no tiene pistas de {checks - set(hints)}"
+    assert not set(hints) - checks, f"{lesson}/pistas.py tiene pistas de más: {set(hints) - checks}"
+    for name, levels in hints.items():
+        assert len(levels) == 3 and all(level.strip() for level in levels), (
+            f"{lesson}: {name} debe tener tres niveles de pista (empujón, dónde mirar, la línea)"
+        )
+        assert len(set(levels)) == 3, f"{lesson}: los tres niveles de {name} son distintos"
+
+
+def test_asking_with_pista_shows_the_hints_up_to_that_level() -> None:
+    lesson = "01_que_es_websocket"
+    if not course.starter_untouched(lesson):
+        pytest.skip(course.touched_starter_reason(lesson))
+    levels = course.hints(lesson)["test_el_eco_devuelve_el_mismo_texto"]
+    runs = {
+        n: _pytest("ejercicio", f"lessons/{lesson}", "-x", PISTA=str(n)).communicate(timeout=60)
+        for n in (1, 3)
+    }
+    first, third = (out.decode() for out, _ in runs.values())
+    assert levels[0] in first and levels[1] not in first and levels[2] not in first, first
+    assert all(level in third for level in levels), third
+
+
+def _pista(*args: str, folder: str = "ejercicio") -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "lessons.pista", *args],
+        cwd=ROOT,
+        env={**os.environ, "EJERCICIO": folder},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_the_pista_command_gives_one_level_at_a_time_for_the_first_failing_check() -> None:
+    lesson = "01_que_es_websocket"
+    if not course.starter_untouched(lesson):
+        pytest.skip(course.touched_starter_reason(lesson))
+    levels = course.hints(lesson)["test_el_eco_devuelve_el_mismo_texto"]
+    first = _pista("01")
+    assert "test_el_eco_devuelve_el_mismo_texto" in first
+    assert levels[0] in first and levels[1] not in first and levels[2] not in first, first
+    assert "python -m lessons.pista 01 2" in first, "Debe decir cómo pedir el nivel siguiente"
+    third = _pista("1", "3")
+    assert levels[2] in third and levels[0] not in third, third
+
+
+def test_the_pista_command_says_when_there_is_nothing_to_hint() -> None:
+    if not course.has_solution("01_que_es_websocket"):
+        pytest.skip(course.missing_solution_reason("01_que_es_websocket"))
+    assert "pasan: no hace falta pista" in _pista("01", folder="solucion")
 
 
 # --- Los textos ----------------------------------------------------------------------
@@ -152,6 +262,12 @@ EXTERNAL_CLASSES = {
 }
 # Funciones externas que las lecciones nombran como `nombre()`.
 EXTERNAL_MODULES = ("builtins", "asyncio", "tornado.websocket", "tornado.web", "json")
+
+
+def git_ignores(path: str) -> bool:
+    """¿Ignora git esta ruta del repositorio (exista o no)?"""
+    result = subprocess.run(["git", "check-ignore", "-q", "--no-index", path], cwd=ROOT)
+    return result.returncode == 0
 
 
 def read(doc: Path) -> str:
@@ -231,8 +347,10 @@ def test_every_repo_path_a_lesson_names_exists(doc) -> None:
         if PATH_RE.match(token)
     ]
     for span in spans:
-        if PATH_RE.match(span):
-            assert list(ROOT.glob(span.rstrip("/"))), f"{doc.name} nombra {span}, que no existe"
+        if PATH_RE.match(span) and not list(ROOT.glob(span.rstrip("/"))):
+            # Lo que crea un programa al ejecutarse (un informe, una clave) no está en el
+            # repositorio: vale si git lo ignora, y así nadie lo sube por error.
+            assert git_ignores(span), f"{doc.name} nombra {span}, que no existe"
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=DOC_IDS)
