@@ -16,22 +16,21 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import inspect
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from tornado.ioloop import IOLoop
 from tornado.websocket import WebSocketClientConnection
 
 CARPETAS = ("ejercicio", "solucion")
 
 # Ninguna comprobación espera más que esto a un mensaje.
 ESPERA = 2.0
-# Ni más que esto a que se importe un archivo que escribes desde cero.
-ESPERA_IMPORTAR = 15.0
 
 
 # Las pistas de cada comprobación: un empujón, dónde mirar y la línea.
@@ -70,28 +69,46 @@ def cargar(archivo_de_prueba: str, nombre: str) -> ModuleType:
     return module
 
 
-def cargar_sin_arrancar(archivo_de_prueba: str, nombre: str) -> ModuleType:
-    """Como ``cargar``, pero antes comprueba en otro proceso que importar el archivo termina.
+class _Arranca(Exception):
+    """El archivo intentó arrancar un event loop mientras se importaba."""
 
-    Un servidor escrito desde cero que llama a ``main()`` fuera de
+
+def _no_arranques(*args: object, **kwargs: object) -> None:
+    for arg in args:
+        if inspect.iscoroutine(arg):
+            arg.close()  # Sin esperarla: así Python no avisa de una corrutina olvidada.
+    raise _Arranca
+
+
+def cargar_sin_arrancar(archivo_de_prueba: str, nombre: str) -> ModuleType:
+    """Como ``cargar``, pero si importar el archivo arranca un event loop, lo dice y para.
+
+    Un servidor escrito desde cero que llama a ``asyncio.run(main())`` fuera de
     ``if __name__ == "__main__":`` se quedaría atendiendo al importarlo, y la
-    comprobación esperaría para siempre sin decir nada. Así, lo dice.
+    comprobación esperaría para siempre sin decir nada. Mientras se importa, arrancar
+    un loop lanza una excepción en lugar de bloquear.
     """
-    ruta = Path(archivo_de_prueba).resolve().parent / carpeta() / f"{nombre}.py"
-    if ruta.exists():
-        codigo = f"import runpy; runpy.run_path({str(ruta)!r}, run_name='comprobacion')"
-        try:
-            subprocess.run(
-                [sys.executable, "-c", codigo], capture_output=True, timeout=ESPERA_IMPORTAR
-            )
-        except subprocess.TimeoutExpired:
-            pytest.exit(
-                f"Importar {ruta.name} no termina en {ESPERA_IMPORTAR:.0f} s: ¿llamas a main() "
-                '(o a asyncio.run) fuera de «if __name__ == "__main__":»? Importar tu archivo '
-                "no debe arrancar nada: las comprobaciones llaman a make_app() por su cuenta.",
-                returncode=pytest.ExitCode.USAGE_ERROR,
-            )
-    return cargar(archivo_de_prueba, nombre)
+    bloqueantes = [
+        (asyncio, "run"),
+        (asyncio.BaseEventLoop, "run_forever"),
+        (asyncio.BaseEventLoop, "run_until_complete"),
+        (IOLoop, "start"),
+    ]
+    originales = [(dueno, nombre_, getattr(dueno, nombre_)) for dueno, nombre_ in bloqueantes]
+    for dueno, nombre_, _ in originales:
+        setattr(dueno, nombre_, _no_arranques)
+    try:
+        return cargar(archivo_de_prueba, nombre)
+    except _Arranca:
+        pytest.exit(
+            f"Importar {nombre}.py arranca el servidor: ¿llamas a main() (o a asyncio.run) "
+            'fuera de «if __name__ == "__main__":»? Importar tu archivo no debe arrancar '
+            "nada: las comprobaciones llaman a make_app() por su cuenta.",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+    finally:
+        for dueno, nombre_, original in originales:
+            setattr(dueno, nombre_, original)
 
 
 def nivel_de_pista() -> int:

@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.metadata
 import importlib.util
 import inspect
 import json
@@ -407,9 +409,9 @@ def test_every_command_line_option_a_lesson_names_exists(doc, server_options) ->
         if token.startswith("--")
     ]
     for option in named:
-        flag = option.split("=")[0]
-        if flag in ("--no-index", "--directory"):  # De git y de http.server.
-            continue
+        flag = option.split("=")[0].split()[0]
+        if flag in ("--no-index", "--directory", "--bind", "--protected-mode"):
+            continue  # De git, de http.server y de redis-server.
         listed = re.search(rf"^\s+{re.escape(flag)}[=\s]", server_options, re.MULTILINE)
         assert listed, f"{doc.name} usa la opción {flag}, que los servidores no tienen"
 
@@ -609,3 +611,238 @@ def test_checking_solutions_that_were_deleted_says_so_in_spanish(tmp_path) -> No
     assert "01_que_es_websocket no tiene la carpeta «solucion»" in result.stderr
     assert "FileNotFoundError" not in result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
+
+
+# --- La instalación: la primera orden del README basta para el curso ----------------
+
+PROJECT_PACKAGES = {"common", "stack1_pure", "stack2_http", "tests", "lessons", "benchmarks"}
+# Lo único del curso que pide requirements-dev.txt, y la lección lo dice: las pruebas de
+# navegador del paso 4 de la lección 8 (Playwright).
+DEV_ONLY = {"tests/browser"}
+
+
+def requirement_names(path: Path) -> set[str]:
+    """Los paquetes que instala un requirements*.txt, sin versiones (y sus -r)."""
+    names: set[str] = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#")[0].strip()
+        if line.startswith("-r "):
+            names |= requirement_names(path.parent / line[3:].strip())
+        elif line and not line.startswith("-"):
+            names.add(re.match(r"[A-Za-z0-9_.-]+", line).group(0).lower().replace("_", "-"))
+    return names
+
+
+def with_dependencies(names: set[str]) -> set[str]:
+    """Esos paquetes y todo lo que instalan con ellos (las dependencias, sin «extras»)."""
+    seen: set[str] = set()
+    pending = list(names)
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            requires = importlib.metadata.requires(name) or []
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        for requirement in requires:
+            if "extra ==" not in requirement:
+                found = re.match(r"[A-Za-z0-9_.-]+", requirement).group(0)
+                pending.append(found.lower().replace("_", "-"))
+    return seen
+
+
+def files_run_by(lesson: str) -> set[Path]:
+    """Los archivos de Python de una lección y los que ejecutan sus órdenes."""
+    files = {*(LESSONS / lesson).rglob("*.py")}
+    files |= {LESSONS / "ayudas.py", LESSONS / "conftest.py", LESSONS / "pista.py"}
+    for block in code_blocks(read(LESSONS / lesson / "README.md"), "bash"):
+        for line in block.splitlines():
+            words = line.split()
+            for word in words:
+                target = ROOT / word
+                if word in DEV_ONLY or not PATH_RE.match(word) or not target.exists():
+                    continue
+                files |= {target} if target.is_file() else set(target.rglob("*.py"))
+            if words[:2] == ["python", "-m"] and len(words) > 2:
+                module = ROOT / (words[2].replace(".", "/") + ".py")
+                files |= {module} if module.exists() else set()
+    return {f for f in files if f.suffix == ".py"}
+
+
+def imported_modules(files: set[Path]) -> set[str]:
+    """Los módulos de fuera que importan esos archivos y los del proyecto que importan."""
+    pending, seen, outside = list(files), set(), set()
+    while pending:
+        path = pending.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        if path.parent.name == "benchmarks":  # Se importan y se lanzan entre ellos.
+            pending += path.parent.glob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                # «from common import qr» importa también el módulo common/qr.py.
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                local = path.parent / f"{top}.py"
+                if top in PROJECT_PACKAGES or local.exists():
+                    candidates = [ROOT / (name.replace(".", "/") + ".py"), local]
+                    candidates.append(ROOT / name.replace(".", "/") / "__init__.py")
+                    pending += [c for c in candidates if c.exists()]
+                elif top not in sys.stdlib_module_names and top not in ("ayudas", "conftest"):
+                    outside.add(top)
+    return outside
+
+
+# Los plugins de pytest no se importan: se notan por lo que usan las comprobaciones.
+PLUGINS = {"pytest-tornado": "gen_test"}
+
+
+def test_requirements_txt_is_enough_for_every_lesson() -> None:
+    provided = with_dependencies(requirement_names(ROOT / "requirements.txt"))
+    distributions = importlib.metadata.packages_distributions()
+    files = set().union(*(files_run_by(lesson) for lesson in LESSON_NAMES))
+    missing = {}
+    for module in imported_modules(files):
+        names = {d.lower().replace("_", "-") for d in distributions.get(module, [module])}
+        if not names & provided:
+            missing[module] = sorted(names)
+    for plugin, used in PLUGINS.items():
+        if plugin not in provided and any(used in read(path) for path in files):
+            missing[plugin] = [plugin]
+    assert not missing, (
+        "El curso importa (en sus comprobaciones o en lo que ejecutan sus órdenes) módulos "
+        f"que requirements.txt no instala: {missing}. Añádelos, o di en la lección que ese "
+        "paso necesita requirements-dev.txt (DEV_ONLY)."
+    )
+
+
+def test_the_readme_says_what_each_requirements_file_brings() -> None:
+    readme = read(ROOT / "README.md")
+    row = next(line for line in readme.splitlines() if line.startswith("| `requirements.txt`"))
+    for name in sorted(requirement_names(ROOT / "requirements.txt") - {"setuptools"}):
+        pretty = {"pytest-tornado": "pytest-tornado", "segno": "segno"}.get(name, name)
+        assert pretty.lower() in row.lower(), f"La tabla del README no dice que trae {name}"
+    assert "las trece lecciones" in row
+
+
+# --- Lo que las lecciones dejan en el disco, y a quién escuchan ------------------------
+
+
+def bash_lines(doc: Path) -> list[str]:
+    return [line for block in code_blocks(read(doc), "bash") for line in block.splitlines()]
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=DOC_IDS)
+def test_what_a_lesson_command_writes_is_ignored_by_git(doc) -> None:
+    outputs = []
+    for line in bash_lines(doc):
+        outputs += re.findall(r"(?:>|-keyout|-out|--out=)\s*([^\s|;&]+)", line)
+    for path in outputs:
+        assert git_ignores(path), (
+            f"{doc.name}: una orden escribe {path}, que git no ignora: escribe en datos/ o en "
+            "benchmarks/resultados/ (o añádelo a .gitignore), para que nadie lo suba sin querer"
+        )
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=DOC_IDS)
+def test_redis_in_a_lesson_listens_only_on_this_machine(doc) -> None:
+    for line in bash_lines(doc):
+        if line.startswith("redis-server"):
+            assert "--bind 127.0.0.1" in line, f"{doc.name}: «{line}» escucha en toda la red"
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=DOC_IDS)
+def test_commands_reach_the_servers_at_the_address_the_banner_prints(doc) -> None:
+    # El banner dice 127.0.0.1: «localhost» puede ser ::1 (IPv6) y dar otra identidad.
+    # La lección 3 usa localhost a propósito: es el origen de una página, no un servidor.
+    if doc.parent.name == "03_cliente_file":
+        return
+    for line in bash_lines(doc):
+        assert not re.search(r"(?:ws|http)://localhost:(?:8000|8001|8002|8765|8766)", line), (
+            f"{doc.name}: «{line}» usa localhost; el banner imprime 127.0.0.1"
+        )
+
+
+# --- Cuánto dura el curso: lo que mide lessons/duracion.py, igual en todas partes ------
+
+
+@pytest.fixture(scope="module")
+def durations():
+    """Lo que mide «python -m lessons.duracion» de cada lección (su módulo, cargado)."""
+    spec = importlib.util.spec_from_file_location("_duracion", LESSONS / "duracion.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # Sus dataclasses lo necesitan.
+    spec.loader.exec_module(module)
+    return module, {d.leccion: d for d in module.curso()}
+
+
+def expected_duration(module, measured) -> str:
+    """Cómo se escribe la duración de una lección: «1 h 10 min» o «50 min + reto 45 min»."""
+    text = module.como_texto(measured.sesion)
+    return text + (f" + reto {module.como_texto(measured.reto)}" if measured.reto else "")
+
+
+@pytest.mark.parametrize("lesson", EXISTING)
+def test_each_lesson_header_and_the_course_map_give_the_measured_duration(
+    durations, lesson
+) -> None:
+    module, measured = durations
+    expected = expected_duration(module, measured[lesson])
+    header = read(LESSONS / lesson / "README.md").split("## Objetivo")[0]
+    assert f"**Duración:** {expected} ·" in header, (
+        f"{lesson}/README.md debería decir «**Duración:** {expected}» (python -m lessons.duracion)"
+    )
+    row = next(line for line in read(LESSONS / "README.md").splitlines() if f"]({lesson}/" in line)
+    assert f"| {expected} |" in row, f"El mapa del curso debería dar {expected} a {lesson}"
+
+
+def test_the_course_map_the_readme_and_the_guide_agree_on_the_total(durations) -> None:
+    module, measured = durations
+    total = module.como_texto(sum(d.sesion for d in measured.values()))
+    retos = module.como_texto(sum(d.reto for d in measured.values()))
+    sentence = f"{total} en clase, más {retos} de retos"
+    for doc in (LESSONS / "README.md", ROOT / "README.md", LESSONS / "guia_del_profesor.md"):
+        text = " ".join(read(doc).split())  # Da igual dónde se parta la línea.
+        assert sentence in text, f"{doc.name} debería decir «{sentence}»"
+
+
+def test_the_guide_has_the_measured_breakdown_of_every_lesson(durations) -> None:
+    module, measured = durations
+    guide = read(LESSONS / "guia_del_profesor.md")
+    for lesson, d in measured.items():
+        row = next((line for line in guide.splitlines() if line.startswith(f"| {lesson[:2]} ")), "")
+        numbers = [int(n) for n in re.findall(r"\| (\d+) ", row)]
+        expected = [round(d.lectura), round(d.pasos), round(d.ejercicios), round(d.preguntas)]
+        assert len(numbers) >= 4, f"La guía no tiene la fila de la lección {lesson[:2]}"
+        # Un par de minutos de holgura: una frase más en una lección no rompe la tabla.
+        assert all(abs(a - b) <= 2 for a, b in zip(numbers[1:5], expected)), (
+            f"La guía da {numbers[1:5]} a la lección {lesson[:2]}; ahora mide {expected}"
+        )
+        assert expected_duration(module, d) in row
+
+
+def test_the_guide_plans_every_lesson_and_answers_every_question() -> None:
+    guide = read(LESSONS / "guia_del_profesor.md")
+    plan = guide.split("## Un plan: una lección por sesión")[1].split("\n## ")[0]
+    answers = guide.split("## Respuestas a las preguntas")[1]
+    for lesson in EXISTING:
+        number = int(lesson[:2])
+        assert f"]({lesson}/README.md)" in plan, f"El plan de sesiones no incluye {lesson}"
+        questions = read(LESSONS / lesson / "README.md").split("## Preguntas")[1].split("\n## ")[0]
+        asked = len(re.findall(r"^\d+\. ", questions, re.MULTILINE))
+        section = re.search(rf"^### Lección {number} ·.*?(?=^### |\Z)", answers, re.M | re.S)
+        assert section, f"La guía no tiene respuestas para la lección {number}"
+        answered = len(re.findall(r"^\d+\. ", section.group(0), re.MULTILINE))
+        assert answered == asked, (
+            f"La lección {number} hace {asked} preguntas y la guía responde {answered}"
+        )
+    assert "## Plan compacto: dos semanas" in guide
+    assert "## Qué puede salir mal en el aula" in guide
