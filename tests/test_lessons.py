@@ -846,3 +846,12 @@ def test_the_guide_plans_every_lesson_and_answers_every_question() -> None:
         )
     assert "## Plan compacto: dos semanas" in guide
     assert "## Qué puede salir mal en el aula" in guide
+
+
+def test_the_lesson_4_page_never_writes_received_text_as_html() -> None:
+    # En un navegador lo comprueba tests/browser/test_lesson_page.py; aquí, sin él.
+    script = read(LESSONS / "04_http_y_websocket" / "pagina" / "chat.js")
+    for sink in (".innerHTML", ".outerHTML", "insertAdjacentHTML", "document.write"):
+        assert sink not in script, f"pagina/chat.js usa {sink}: el texto de otros podría ejecutarse"
+    html = read(LESSONS / "04_http_y_websocket" / "pagina" / "index.html")
+    assert "<script>" not in html, "Sin scripts dentro del HTML: solo /static/chat.js"
