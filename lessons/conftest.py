@@ -104,9 +104,10 @@ def pytest_report_header() -> str:
     return f"Comprobando la carpeta «{carpeta()}» de cada lección."
 
 
-def _leccion_de(item: pytest.Item) -> Path | None:
+def _leccion_de(ruta: str | Path) -> Path | None:
+    """La carpeta de lección (lessons/NN_tema) de un archivo de comprobación."""
     aqui = Path(__file__).resolve().parent
-    ruta = Path(item.path).resolve()
+    ruta = Path(ruta).resolve()
     if aqui not in ruta.parents:
         return None
     return aqui / ruta.relative_to(aqui).parts[0]
@@ -121,7 +122,7 @@ def orden_de_pista(leccion: Path, nivel: int = 1) -> str:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     report = yield
-    leccion = _leccion_de(item)
+    leccion = _leccion_de(item.path)
     if not report.failed or leccion is None or not isinstance(item, pytest.Function):
         return report
     # La docstring de cada comprobación dice qué comprueba, nunca cómo arreglarlo.
@@ -144,8 +145,12 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int) -> None:
     if exitstatus == 0:
         terminalreporter.write_line("¡Bien! Todas las comprobaciones pasan.", green=True)
     elif exitstatus == 1:
+        fallidas = terminalreporter.stats.get("failed", [])
+        lecciones = {_leccion_de(report.fspath) for report in fallidas}
+        numeros = sorted(numero_de(leccion) for leccion in lecciones if leccion is not None)
+        ordenes = " o ".join(f"«python -m lessons.pista {numero}»" for numero in numeros)
         terminalreporter.write_line(
-            "Aún no: lee qué comprueba cada prueba que falla y su mensaje. Si te atascas, "
-            "pide una pista con «python -m lessons.pista NN» (NN, el número de la lección).",
+            "Aún no: lee qué comprueba cada prueba que falla y qué vio. Si te atascas, "
+            f"pide una pista: {ordenes or '«python -m lessons.pista NN»'}.",
             yellow=True,
         )

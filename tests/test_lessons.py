@@ -5,6 +5,10 @@
 * Todo archivo, clase, método, función, opción y orden que nombra una lección existe.
 * Los fragmentos de código citados están, letra por letra, en el archivo que nombran.
 * Los enlaces entre documentos llevan a algún sitio y las cifras de la comparativa son ciertas.
+* Cada comprobación tiene sus pistas en tres niveles, y ninguna sale sin pedirla.
+* requirements.txt basta para el curso; lo que escriben sus órdenes no acaba en git.
+* Las duraciones que mide lessons/duracion.py son las del mapa, el README y la guía, y la
+  guía responde cada pregunta de cada lección.
 """
 
 from __future__ import annotations
