@@ -248,7 +248,14 @@ def test_the_pista_command_says_when_there_is_nothing_to_hint() -> None:
 
 # --- Los textos ----------------------------------------------------------------------
 
-DOCS = sorted([LESSONS / "README.md", LESSONS / "comparativa.md", *LESSONS.glob("*/README.md")])
+DOCS = sorted(
+    [
+        LESSONS / "README.md",
+        LESSONS / "comparativa.md",
+        LESSONS / "guia_del_profesor.md",
+        *LESSONS.glob("*/README.md"),
+    ]
+)
 DOC_IDS = [str(doc.relative_to(LESSONS)) for doc in DOCS]
 REPO_DIRS = ("stack1_pure", "stack2_http", "common", "tests", "lessons", "benchmarks", "scripts")
 PATH_RE = re.compile(rf"^(?:{'|'.join(REPO_DIRS)})(?:/[\w.*-]+)*/?$")
@@ -329,10 +336,10 @@ def repo_functions() -> set[str]:
 
 @pytest.fixture(scope="module")
 def server_options() -> str:
-    """Lo que imprimen «--help» los dos servidores, el benchmark y el cliente de la terminal."""
+    """Lo que imprimen «--help» los servidores, el benchmark, el cliente y lessons.duracion."""
     out = ""
     scripts = ("stack1_pure/server.py", "stack2_http/server.py", "benchmarks/fanout.py")
-    for script in (*scripts, "-m common.cliente"):
+    for script in (*scripts, "-m common.cliente", "-m lessons.duracion"):
         result = subprocess.run(
             [sys.executable, *script.split(), "--help"],
             cwd=ROOT,
@@ -416,6 +423,8 @@ def test_every_command_line_option_a_lesson_names_exists(doc, server_options) ->
         flag = option.split("=")[0].split()[0]
         if flag in ("--no-index", "--directory", "--bind", "--protected-mode"):
             continue  # De git, de http.server y de redis-server.
+        if flag.startswith("--no-"):  # --no-qr es --qr=false (common/options.py).
+            flag = "--" + flag[len("--no-") :]
         listed = re.search(rf"^\s+{re.escape(flag)}[=\s]", server_options, re.MULTILINE)
         assert listed, f"{doc.name} usa la opción {flag}, que los servidores no tienen"
 
@@ -540,7 +549,18 @@ def test_the_diff_commands_of_the_comparison_run() -> None:
         if line.startswith("git diff --no-index")
     ]
     assert len(commands) >= 2
+    # La foto más limpia de lo que añade «profesional»: las dos soluciones de «Construye».
+    builds = (
+        "lessons/02_servidor_minimo/solucion/servidor.py "
+        "lessons/04_http_y_websocket/solucion/servidor.py"
+    )
+    assert any(command.endswith(builds) for command in commands), (
+        "comparativa.md debe comparar las soluciones de «Construye» de las lecciones 2 y 4"
+    )
     for command in commands:
+        for path in command.split()[3:]:
+            if "/solucion/" in path and not (ROOT / path).exists():
+                pytest.skip(course.missing_solution_reason(path.split("/")[1]))
         result = subprocess.run(command.split(), cwd=ROOT, capture_output=True, timeout=30)
         # git diff --no-index sale con 1 cuando los archivos difieren (y con 2+ si falla).
         assert result.returncode == 1, f"«{command}» falló: {result.stderr.decode()}"
