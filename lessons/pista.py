@@ -35,20 +35,33 @@ def leccion(nombre: str) -> Path:
 
 
 def primer_fallo(carpeta: Path) -> tuple[str, str] | None:
-    """(comprobación, mensaje) de la primera que falla en la lección, o None si pasan todas."""
+    """(comprobación, mensaje) de la primera que falla en la lección, o None si pasan todas.
+
+    Si la comprobación ni siquiera empieza (tu archivo no se puede importar, o falta una
+    carpeta), no hay pista que dar: sale con lo que dijo pytest.
+    """
     env = {key: value for key, value in os.environ.items() if key != "PISTA"}
+    env["COLUMNS"] = "400"  # Que el mensaje de cada fallo no se corte.
     orden = [sys.executable, "-m", "pytest", str(carpeta), "-x", "-q", "-rfE"]
     orden += ["-p", "no:cacheprovider"]
-    env["COLUMNS"] = "400"  # Que el mensaje de cada fallo no se corte.
-    salida = subprocess.run(
+    resultado = subprocess.run(
         orden, cwd=LESSONS.parent, env=env, capture_output=True, text=True, encoding="utf-8"
-    ).stdout
-    for linea in salida.splitlines():
-        encontrada = re.match(r"^(?:FAILED|ERROR) (\S+)(?: - (.*))?$", linea)
-        if encontrada:
-            nombre = encontrada.group(1).split("::")[-1].split("[")[0]
-            return nombre, encontrada.group(2) or ""
-    return None
+    )
+    if resultado.returncode == 0:
+        return None
+    for linea in resultado.stdout.splitlines():
+        encontrada = re.match(r"^(FAILED|ERROR) (\S+)(?: - (.*))?$", linea)
+        if encontrada and "::" in encontrada.group(2):
+            nombre = encontrada.group(2).split("::")[-1].split("[")[0]
+            return nombre, encontrada.group(3) or ""
+    # Sin las filas de «=====» y «!!!!!» con que pytest separa sus partes.
+    limpias = [re.sub(r"[=!]{5,}", "", linea).strip() for linea in resultado.stdout.splitlines()]
+    final = [linea for linea in limpias + resultado.stderr.splitlines() if linea][-6:]
+    raise SystemExit(
+        "La comprobación no llega a empezar, así que no hay pista que dar. Lo que dice:\n"
+        + "\n".join(final)
+        + f"\n\nMíralo entero con «python -m pytest lessons/{carpeta.name}»."
+    )
 
 
 def main(argumentos: list[str]) -> None:

@@ -879,3 +879,26 @@ def test_the_lesson_4_page_never_writes_received_text_as_html() -> None:
         assert sink not in script, f"pagina/chat.js usa {sink}: el texto de otros podría ejecutarse"
     html = read(LESSONS / "04_http_y_websocket" / "pagina" / "index.html")
     assert "<script>" not in html, "Sin scripts dentro del HTML: solo /static/chat.js"
+
+
+def test_the_pista_command_says_when_the_check_cannot_even_start(tmp_path) -> None:
+    copy = tmp_path / "lessons"
+    lesson = copy / "01_que_es_websocket"
+    lesson.mkdir(parents=True)
+    for name in ("conftest.py", "ayudas.py", "pista.py"):
+        (copy / name).write_bytes((LESSONS / name).read_bytes())
+    for path in (LESSONS / "01_que_es_websocket").glob("*.py"):
+        (lesson / path.name).write_bytes(path.read_bytes())
+    (lesson / "ejercicio").mkdir()  # Sin solucion/: la comprobación no puede empezar.
+    result = subprocess.run(
+        [sys.executable, "-m", "lessons.pista", "01"],
+        cwd=tmp_path,
+        env={**os.environ, "EJERCICIO": "solucion"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "no llega a empezar" in output and "no tiene la carpeta «solucion»" in output, output
+    assert "no hace falta pista" not in output
