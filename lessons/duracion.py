@@ -78,7 +78,7 @@ MEDIDAS: dict[str, tuple[float, str]] = {
     "python benchmarks/reconnect.py --clients=1000 --messages=100": (60.0, PESADA),
     "python -m pytest tests/test_stack1.py -v": (2.0, ""),
     "python -m pytest tests/test_stack2.py -v": (3.0, ""),
-    "python -m pytest tests/browser -v": (200.0, ""),  # 196 y 238 s con la máquina ocupada.
+    "python -m pytest tests/browser -v": (200.0, ""),  # 142, 196 y 238 s: la mediana.
 }
 
 
