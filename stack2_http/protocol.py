@@ -365,9 +365,8 @@ def welcome(
     # count: cuántos hay en la sala (sin él, los de online); online trae como mucho 100.
     count = len(online) if count is None else count
     # history ya son frames JSON guardados: se insertan tal cual, sin decodificarlos.
-    fields = _encode(
-        "welcome", you=you, nick=nick, room=room, online=online, count=count, epoch=epoch, seq=seq
-    )
+    who = {"you": you, "nick": nick, "room": room, "online": online, "count": count}
+    fields = _encode("welcome", **who, epoch=epoch, seq=seq)
     extra = f',"recovered":{json.dumps(recovered)}'
     if reason is not None:
         extra += f',"reason":{json.dumps(reason)}'
