@@ -67,7 +67,9 @@ class Roster:
 
     def online(self, room: str) -> list[dict[str, Any]]:
         """Las primeras ``LISTED`` personas de ``room``, por orden de llegada (para el welcome)."""
-        return [person._asdict() for person in self.presence.people(room, LISTED)]
+        # Un dict escrito a mano y no person._asdict(), que cuesta tres veces más: esto
+        # se hace con cada persona que entra, cien veces.
+        return [{"who": who, "nick": nick} for who, nick in self.presence.people(room, LISTED)]
 
     def joined(
         self, room: str, who: str, nick: str | None, count: int, exclude: Any = None
