@@ -257,8 +257,8 @@ class RedisPresence:
     def online(self, room: str) -> list[str]:
         return self.copy.online(room)
 
-    def people(self, room: str) -> list[Person]:
-        return self.copy.people(room)
+    def people(self, room: str, limit: int | None = None) -> list[Person]:
+        return self.copy.people(room, limit)
 
     def count(self, room: str) -> int:
         return self.copy.count(room)

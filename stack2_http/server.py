@@ -29,6 +29,7 @@ from common.tornado_internals import localized_protocol
 from stack2_http import protocol, rooms
 from stack2_http.join import QRHandler
 from stack2_http.other_processes import connect_shared_events
+from stack2_http.roster import Roster
 from stack2_http.storage import history_note, open_log, open_shared
 
 HERE = Path(__file__).resolve().parent
@@ -150,6 +151,7 @@ class Chat(NamedTuple):
     flood: FloodLimits  # Cuántos mensajes por segundo admite cada conexión.
     relay: Relay  # Lo que cruza procesos sin guardarse: escribiendo… y privados.
     open_rooms: rooms.OpenRooms  # Las salas con gente aquí, y el tope de salas abiertas.
+    roster: Roster  # Quién entra y sale, contado a cada sala: uno a uno, o cuántos hay.
 
 
 class Session:
@@ -254,16 +256,19 @@ class ChatSocket(HubSocket):
         # el historial y quedar apuntado en el hub. Por eso no se pierde ni se repite
         # ninguno entre lo que se recupera y lo que llega en directo.
         replay, problem = self.replay(room)
-        online = [person._asdict() for person in chat.presence.people(room)]
+        online = chat.roster.online(room)  # Las 100 primeras (stack2_http/roster.py).
         epoch, latest = chat.log.epoch, chat.log.latest(room)
-        chat.hub.send(self, protocol.welcome(identity, room, online, epoch, latest, *replay))
+        welcome = protocol.welcome(
+            identity, room, online, epoch, latest, *replay, count=count, nick=session.nick
+        )
+        chat.hub.send(self, welcome)
         for refused in (problem, nick_problem, client_problem):  # Se entra igual, con un aviso.
             if refused is not None:
                 chat.hub.send(self, protocol.error(refused))
         if not chat.log.healthy:  # Quien entra con el log caído lo sabe desde el principio.
             text = DEGRADED_TEXT if chat.log.stopped is None else STOPPED_TEXT
             chat.hub.send(self, protocol.status(True, text))
-        chat.hub.broadcast(protocol.join(identity, count, session.nick), exclude=self, room=room)
+        chat.roster.joined(room, identity, session.nick, count, exclude=self)  # Los demás.
 
     def client_key(self) -> tuple[str | None, protocol.ProtocolError | None]:
         """La clave de ``?client=`` (la página la guarda en su navegador), y el error si no vale."""
@@ -361,7 +366,8 @@ class ChatSocket(HubSocket):
         if problem is not None:
             self.hub.send(self, protocol.error(problem))
             return
-        self.hub.broadcast(protocol.nick(session.identity, event.nick), room=session.room)
+        # En una sala grande, solo quien lo pidió (stack2_http/roster.py).
+        self.chat.roster.renamed(session.room, session.identity, event.nick, owner=self)
 
     def nick_refused(self, asked: str, nick: str | None) -> None:
         """Con --redis: otro proceso dio ``asked`` antes, y esta conexión vuelve a ``nick``.
@@ -373,7 +379,7 @@ class ChatSocket(HubSocket):
             return  # Ya pidió otro, o se fue: eso está en camino.
         session.nick = nick
         self.hub.send(self, protocol.error(protocol.nick_taken(asked)))
-        self.hub.broadcast(protocol.nick(session.identity, nick), room=session.room)
+        self.chat.roster.renamed(session.room, session.identity, nick, owner=self)
 
     def on_typing(self, event: protocol.Typing) -> None:
         """«Está escribiendo…»: a los demás de la sala, sin guardarlo en ningún sitio."""
@@ -423,8 +429,7 @@ class ChatSocket(HubSocket):
         if session is not None and self.hub.remove(self):
             # La presencia libera el apodo: otra persona puede usarlo desde ya.
             count = self.chat.presence.leave(session.room, session.identity)
-            frame = protocol.leave(session.identity, count, session.nick)
-            self.hub.broadcast(frame, room=session.room)
+            self.chat.roster.left(session.room, session.identity, session.nick, count)
             self.chat.open_rooms.leave(session.room)  # ¿La última de aquí? Se deja de seguir.
 
 
@@ -457,8 +462,10 @@ def make_app(
     relay = Relay() if relay is None else relay
     # Cada mensaje, cuando el log ya lo ha guardado, se reparte a los sockets de este proceso.
     log.subscribe(lambda room, frame: hub.broadcast(frame, room=room))
-    connect_shared_events(hub, log, presence, relay)
-    chat = Chat(hub, log, presence, flood, relay, rooms.OpenRooms(log, presence, max_rooms))
+    roster = Roster(hub, presence)
+    connect_shared_events(hub, log, presence, relay, roster)
+    open_rooms = rooms.OpenRooms(log, presence, max_rooms)
+    chat = Chat(hub, log, presence, flood, relay, open_rooms, roster)
     # Sin los límites por dirección de runner.app_settings() (así en las pruebas), ninguno.
     settings.setdefault("address_limits", AddressLimits(NO_ADDRESS_LIMITS))
     origins = frozenset(origin.lower().rstrip("/") for origin in allowed_origins)
