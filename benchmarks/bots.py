@@ -168,9 +168,17 @@ def raise_open_file_limit() -> None:
 
 
 async def connect_bots(
-    bench: Bench, url: str, count: int, label: str, progress: Progress | None = None
+    bench: Bench,
+    url: str,
+    count: int,
+    label: str,
+    progress: Progress | None = None,
+    kind: type[Bot] = Bot,
 ) -> list[Bot]:
-    """Conecta ``count`` bots a ``url``; ``progress`` (si no, una barra propia) lo va contando."""
+    """Conecta ``count`` bots a ``url``; ``progress`` (si no, una barra propia) lo va contando.
+
+    ``kind``: otra clase de bot, hija de ``Bot`` (join.py apunta cuándo llega cada welcome).
+    """
     parts = urlsplit(url)
     host, port, path = parts.hostname or "127.0.0.1", parts.port or 80, parts.path or "/"
     loop = asyncio.get_running_loop()
@@ -185,7 +193,7 @@ async def connect_bots(
 
     async def one() -> None:
         async with gate:
-            bot = Bot(bench, f"{host}:{port}", path)
+            bot = kind(bench, f"{host}:{port}", path)
             await loop.create_connection(lambda: bot, host, port)
             await asyncio.wait_for(bot.ready, HANDSHAKE_TIMEOUT)
             bots.append(bot)

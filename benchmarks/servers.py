@@ -126,20 +126,22 @@ def start_server(
     rooms: int = 1,
     extra: Sequence[str] = (),
     label: str | None = None,
+    root: Path = ROOT,
 ) -> Server:
     """Arranca un servidor en 127.0.0.1, en un puerto libre, y espera a su banner.
 
     Con ``rooms`` > 1 cabe ``clients`` en cada sala (--max-connections), y su nombre lo dice.
     ``extra`` va al final de la orden (la última opción repetida manda), y ``label``
     cambia el nombre del servidor en el informe y en su registro (scaleout.py arranca
-    dos iguales, cada uno con su --redis).
+    dos iguales, cada uno con su --redis). ``root``: otra copia del repositorio (otro
+    commit, join.py --tree) cuyo server.py, con su propio common/, se mide en vez de este.
     """
     if kind == "websockets":
         command = [sys.executable, str(HERE / "reference_server.py"), "--port=0"]
         path = "/ws"
     else:
         # El server.py de verdad, sin tocarlo: --hub elige el camino del hub.
-        server = ROOT / ("stack1_pure" if stack == 1 else "stack2_http") / "server.py"
+        server = root / ("stack1_pure" if stack == 1 else "stack2_http") / "server.py"
         command = [sys.executable, str(server), f"--hub={'fast' if kind == 'sqlite' else kind}"]
         command += [*TORNADO_OPTIONS, f"--max-connections={clients * rooms + 100}"]
         if stack == 2:
@@ -150,8 +152,10 @@ def start_server(
         path = "/ws" if stack == 2 else "/"
     name = re.sub(r"[^a-z0-9]+", "-", label.lower()) if label else f"{kind}-{rooms}"
     log = logdir / f"{name}.log"
+    # PYTHONPATH: el common/ de esa copia va antes que el que instaló pip (el de esta).
+    env = {**os.environ, "PYTHONPATH": str(root)}
     with open(log, "w") as stderr:
-        proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr)
+        proc = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=stderr, env=env)
     pin(proc.pid, core=0)
     deadline = time.monotonic() + 20
     banner = b""

@@ -150,8 +150,11 @@ def describe(frame: str) -> str | None:
     if kind == "message":
         return f"[{event.get('from')}] {event.get('text')}"
     if kind == "welcome":
-        online = event.get("online") or []
-        return f"Conectado como {event.get('you')}. {_connected(len(online)).capitalize()}."
+        # count: todos los de la sala (online trae como mucho 100: stack2_http/roster.py).
+        count = event.get("count", len(event.get("online") or []))
+        return f"Conectado como {event.get('you')}. {_connected(count).capitalize()}."
+    if kind in ("count", "people"):  # Una sala de más de 100: cuántos, no quién entra.
+        return f"{_connected(event.get('count', 0)).capitalize()}."
     if kind == "join":
         return f"→ Entra {event.get('who')} ({_connected(event.get('count', 0))})."
     if kind == "leave":

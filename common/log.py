@@ -22,7 +22,8 @@ defecto). Las reglas que cumplen todos:
   es único para quien lo eligió: dos personas con el mismo ``cid`` envían dos
   mensajes, y los dos llegan.
 * Se guardan los últimos ``history_size`` mensajes de cada sala. Retomar
-  funciona si lo perdido está entero entre ellos; si no, nunca se da a medias.
+  funciona si lo perdido está entero entre ellos y cabe en ``REPLAY_BYTES``; si
+  no, nunca se da a medias: se dan los últimos que caben, con ``recovered=False``.
   Un reintento se reconoce mientras su mensaje siga entre ellos.
 * Ningún mensaje espera para siempre: si quien guarda se detiene por un fallo
   inesperado (``_stop``), cada mensaje recibe un error y /healthz da 503.
@@ -30,6 +31,7 @@ defecto). Las reglas que cumplen todos:
 
 from __future__ import annotations
 
+import itertools
 import logging
 import secrets
 from collections import OrderedDict, deque
@@ -40,6 +42,11 @@ log = logging.getLogger("chat.log")
 
 # Lo que ve quien entra sin pedir nada: los últimos mensajes, no todo el historial.
 RECENT = 50
+# Y, se pida lo que se pida, como mucho estos bytes de historial en un welcome: mil
+# mensajes de 2000 caracteres pasarían de 2 MB, y el hub cierra a quien tiene más de
+# 1 MiB esperando (DEFAULT_MAX_PENDING_BYTES en common/fanout/hub.py). Con una cuarta parte, el
+# welcome cabe entero aunque el cliente aún no haya leído nada, y sobra sitio.
+REPLAY_BYTES = 256 * 1024
 
 # Se avisa a quien envió un mensaje: con su seq cuando está guardado, o con el
 # error si no se pudo guardar.
@@ -67,7 +74,9 @@ class Replay(NamedTuple):
 
     history: list[str]  # Frames de mensajes, del más antiguo al más nuevo.
     recovered: bool | None  # None: no pidió retomar; True: lo tiene todo; False: no.
-    reason: str | None = None  # Si recovered es False: "epoch_changed" o "too_far_behind".
+    # Si recovered es False: "epoch_changed", "too_far_behind" o, con --redis y Redis
+    # caído, "unavailable" (no se pudo comprobar que esa historia siga existiendo).
+    reason: str | None = None
 
 
 # Lo que reconoce un reintento: (remitente, cid). Un cid solo no basta: lo elige
@@ -111,11 +120,14 @@ class Stored(NamedTuple):
 class _Room:
     """Lo que el log recuerda de una sala, en memoria, para contestar sin esperar."""
 
-    __slots__ = ("cids", "frames", "seq", "waiting")
+    __slots__ = ("cids", "frames", "seq", "sizes", "waiting")
 
     def __init__(self, history_size: int) -> None:
         self.seq = 0  # El último número guardado.
         self.frames: deque[str] = deque(maxlen=history_size)  # Los últimos, en orden.
+        # Los bytes (UTF-8) de cada uno de ``frames``: se cuentan una vez, al guardarlo,
+        # y no en cada welcome (un «ñ» son dos bytes; un emoji, cuatro).
+        self.sizes: deque[int] = deque(maxlen=history_size)
         # (remitente, cid) → seq de los mensajes que siguen en el historial (para los
         # reintentos), del más antiguo al más nuevo.
         self.cids: OrderedDict[RetryKey, int] = OrderedDict()
@@ -136,6 +148,8 @@ class Log:
         if history_size < 1:
             raise ValueError("history_size debe ser al menos 1")
         self.history_size = history_size
+        # Los bytes de historial que caben en un welcome (las pruebas lo cambian).
+        self.replay_bytes = REPLAY_BYTES
         # Un epoch nuevo, salvo que el almacén ya tenga uno guardado.
         self.epoch = epoch or secrets.token_hex(4)
         self._rooms: dict[str, _Room] = {}
@@ -155,12 +169,11 @@ class Log:
         return 0 if state is None else state.seq
 
     def recent(self, room: str, limit: int = RECENT) -> list[str]:
-        """Los últimos ``limit`` mensajes de la sala, del más antiguo al más nuevo."""
+        """Los últimos ``limit`` mensajes de la sala que caben en ``replay_bytes``, en orden."""
         state = self._rooms.get(room)
         if state is None or limit <= 0:
             return []
-        frames = state.frames
-        return list(frames)[-limit:] if limit < len(frames) else list(frames)
+        return self._newest(state, self._fitting(state, min(limit, len(state.frames))))
 
     def replay(self, room: str, since: int | None = None, epoch: str | None = None) -> Replay:
         """El historial para quien entra; con ``since``, lo que se perdió tras ese número.
@@ -180,9 +193,29 @@ class Log:
         missed = latest - since
         if missed == 0:
             return Replay([], True)
-        if state is None or missed > len(state.frames):
+        # Lo perdido, entero, o nada: si ya no se guarda todo, o si no cabe en un welcome.
+        if state is None or missed > len(state.frames) or self._fitting(state, missed) < missed:
             return Replay(self.recent(room), False, "too_far_behind")
-        return Replay(list(state.frames)[-missed:], True)
+        return Replay(self._newest(state, missed), True)
+
+    def _fitting(self, state: _Room, wanted: int) -> int:
+        """Cuántos de los ``wanted`` más nuevos caben en ``replay_bytes``, contando hacia atrás."""
+        total, count = 0, 0
+        for size in reversed(state.sizes):
+            if count == wanted or total + size > self.replay_bytes:
+                break
+            total += size
+            count += 1
+        return count
+
+    @staticmethod
+    def _newest(state: _Room, count: int) -> list[str]:
+        """Los ``count`` mensajes más nuevos, del más antiguo al más nuevo."""
+        if count <= 0:
+            return []
+        frames = state.frames
+        # Del final hacia atrás: con mil guardados, no se copian los mil para dar cincuenta.
+        return list(itertools.islice(reversed(frames), count))[::-1]
 
     def append(
         self,
@@ -221,7 +254,17 @@ class Log:
         """Termina lo que esté guardando y suelta el almacén."""
 
     async def watch(self, room: str) -> None:
-        """Prepara la sala para alguien que va a entrar (aquí todo está ya en memoria)."""
+        """Este proceso empieza a tener gente en ``room`` (aquí todo está ya en memoria)."""
+
+    def unwatch(self, room: str) -> None:
+        """Ya no queda nadie de este proceso en ``room`` (aquí, nada que soltar)."""
+
+    async def catch_up(self, room: str) -> None:
+        """Antes de dar la bienvenida en ``room``: que la copia sea la historia de ahora.
+
+        Aquí siempre lo es: el almacén está dentro del proceso. Con --redis, otro
+        proceso (o un Redis que volvió vacío) puede haberla cambiado.
+        """
 
     # --- Para los almacenes compartidos (common/redis_log.py) ---------------------
     # Un log en memoria o en SQLite vive dentro del proceso: siempre está disponible
@@ -306,6 +349,7 @@ class Log:
     def _remember(self, state: _Room, stored: Stored) -> None:
         state.seq = stored.seq
         state.frames.append(stored.frame)
+        state.sizes.append(len(stored.frame.encode("utf-8")))
         if stored.key is not None:
             state.cids[stored.key] = stored.seq
         # Los reintentos se reconocen mientras el mensaje siga en el historial.

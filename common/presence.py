@@ -2,7 +2,8 @@
 
 Es otra pregunta que la del hub (a qué sockets envío) y que la del log (qué se
 dijo): por eso vive aparte. Esta cuenta las conexiones de este proceso; con varios
-procesos, common/redis_presence.py usa la misma interfaz apoyándose en Redis.
+procesos, common/redis_presence.py ofrece los mismos métodos apoyándose en Redis, y
+guarda dentro una ``Presence`` como copia en memoria de las salas que sigue.
 
 Los apodos viven aquí porque «¿está libre "Ana" en esta sala?» es una pregunta
 sobre quién está en la sala: si la presencia pasa a Redis, la respuesta vale
@@ -11,6 +12,7 @@ para todos los procesos a la vez.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -66,7 +68,10 @@ class Presence:
         """Lo que haya que hacer al apagar (aquí, nada)."""
 
     async def watch(self, room: str) -> None:
-        """Prepara la sala para alguien que va a entrar (aquí, nada)."""
+        """Este proceso empieza a tener gente en ``room`` (aquí, nada que preparar)."""
+
+    def unwatch(self, room: str) -> None:
+        """Ya no queda nadie de este proceso en ``room`` (aquí, nada que soltar)."""
 
     def join(self, room: str, who: str) -> int:
         """Anota que ``who`` entró en ``room`` (aún sin apodo); devuelve cuántos hay ahora."""
@@ -93,14 +98,14 @@ class Presence:
         owner = self._nicks.get(room, {}).get(nick.casefold())
         if owner is not None and owner != who:
             return False
-        self._put_nick(room, who, nick)
+        self.put_nick(room, who, nick)
         return True
 
-    def _put_nick(self, room: str, who: str, nick: str | None) -> None:
+    def put_nick(self, room: str, who: str, nick: str | None) -> None:
         """Apunta el apodo de ``who`` sin preguntar (``None``: sin apodo).
 
-        ``set_nick()`` pregunta antes; con --redis, RedisPresence lo usa también para
-        apuntar lo que decidió Redis, que tiene la última palabra.
+        ``set_nick()`` pregunta antes; con --redis, RedisPresence lo usa en su copia
+        para apuntar lo que decidió Redis, que tiene la última palabra.
         """
         people, taken = self._rooms.get(room), self._nicks.setdefault(room, {})
         if people is None or who not in people:
@@ -111,6 +116,15 @@ class Presence:
         people[who] = nick
         if nick is not None:
             taken[nick.casefold()] = who
+
+    def drop(self, room: str) -> None:
+        """Olvida a la gente de ``room`` sin avisar a nadie.
+
+        Con --redis, la copia de una sala que este proceso deja de seguir: quien está
+        en ella sigue allí, en otro proceso; aquí ya no hace falta la lista.
+        """
+        self._rooms.pop(room, None)
+        self._nicks.pop(room, None)
 
     def nick_of(self, room: str, who: str) -> str | None:
         """El apodo de ``who`` en ``room`` (None si no eligió ninguno)."""
@@ -124,9 +138,14 @@ class Presence:
         """Quién está en ``room`` (identidades), por orden de llegada."""
         return list(self._rooms.get(room, ()))
 
-    def people(self, room: str) -> list[Person]:
-        """Quién está en ``room``, con su apodo, por orden de llegada."""
-        return [Person(who, nick) for who, nick in self._rooms.get(room, {}).items()]
+    def people(self, room: str, limit: int | None = None) -> list[Person]:
+        """Quién está en ``room``, con su apodo, por orden de llegada; ``limit``: los primeros.
+
+        Con ``limit``, se recorren solo esos: en una sala de 10 000, la lista del
+        welcome (stack2_http/roster.py) no cuesta 10 000 pasos por cada persona que entra.
+        """
+        people = itertools.islice(self._rooms.get(room, {}).items(), limit)
+        return [Person(who, nick) for who, nick in people]
 
     def count(self, room: str) -> int:
         return len(self._rooms.get(room, ()))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import secrets
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -52,6 +53,11 @@ class RedisLink:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        # El nombre de este proceso en Redis, el mismo para el log, la presencia y el relé:
+        # así cada uno reconoce lo que escribió este proceso. Se elige en connect(),
+        # después de fork() (--processes): si los hijos heredaran el del padre, cada uno
+        # tomaría por suyo lo que escriben los demás.
+        self.name = ""
         self.available = False
         self._listeners: list[StatusListener] = []
         self._restores: list[Restore] = []
@@ -94,6 +100,7 @@ class RedisLink:
         if self._back is not None:
             return  # Ya conectado (el log y la presencia comparten el enlace).
         self._back = asyncio.Event()
+        self.name = secrets.token_hex(6)
         self.redis = self.client(COMMAND_TIMEOUT)
         try:
             await self.redis.ping()

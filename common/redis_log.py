@@ -14,11 +14,19 @@ sin esperar. Lo que hay que saber para leer este archivo:
   La entrada del mensaje 42 tiene el id ``42-0``. Un stream se puede volver a
   leer desde cualquier punto; un canal pub/sub no: lo que se publica mientras
   alguien no escucha se pierde (los documentos de Redis lo dicen: «at-most-once»).
-* **Cada proceso lee el stream** (``XREAD BLOCK``) y reparte a sus propios sockets,
-  también los mensajes que envió él: así todos los procesos los ven en el mismo orden.
+* **Cada proceso lee los streams de sus salas** (``XREAD BLOCK``) y reparte a sus
+  propios sockets, también los mensajes que envió él: así todos los procesos los ven
+  en el mismo orden. Solo lee las salas en las que tiene gente (``watch``/``unwatch``):
+  mil salas abiertas por curiosidad no hacen más larga la lectura de nadie.
+* **El timbre.** Un ``XREAD`` que ya espera no se entera de una sala nueva. Para
+  despertarlo, el proceso añade una entrada a su propio stream ``chat:wake:PROCESO``,
+  que el ``XREAD`` también lee: como es un stream y no un aviso, no se pierde aunque
+  llegue un instante antes de que el ``XREAD`` empiece a esperar.
 * **El epoch vive en Redis** (``chat:epoch``). Si Redis vuelve vacío, el primero
   que lo nota crea otro; cada proceso lo ve, olvida su copia y avisa
   (``on_reset``): el servidor cierra las conexiones con 1012 para que retomen.
+  Antes de dar una bienvenida se pregunta a Redis (``catch_up``): nadie recibe
+  «no te perdiste nada» de una historia que Redis ya no tiene.
 * **Un fallo que no es de Redis detiene el log, y se nota.** Si la tarea que
   escribe o la que lee se rompe por un error de programación, nadie se queda
   esperando su ``ack``: cada mensaje recibe un error y /healthz da 503 (``_stop``).
@@ -27,6 +35,7 @@ sin esperar. Lo que hay que saber para leer este archivo:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import secrets
@@ -35,7 +44,7 @@ from collections.abc import Callable, Iterable
 import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError, RedisError, ResponseError
 
-from common.log import Done, Encode, Failed, Log, Pending, Stored, _Room
+from common.log import Done, Encode, Failed, Log, Pending, Replay, Stored, _Room
 from common.redis_link import COMMAND_TIMEOUT, RedisLink, RedisUnavailable
 
 log = logging.getLogger("chat.log")
@@ -43,6 +52,9 @@ log = logging.getLogger("chat.log")
 EPOCH_KEY = "chat:epoch"
 # Cuánto espera cada XREAD a que llegue algo; al volver sin nada, se mira el epoch.
 READ_BLOCK_MS = 1000
+# El timbre de un proceso se borra solo pasado este tiempo (si el proceso muere, no
+# queda basura en Redis); el XREAD lo espera igual aunque aún no exista.
+WAKE_TTL = 60
 
 # KEYS: epoch, contador de la sala, stream de la sala, reintentos de la sala.
 # ARGV: epoch que cree tener el proceso, epoch nuevo por si no hay ninguno, remitente,
@@ -98,17 +110,34 @@ def split_frame(encode: Encode) -> tuple[str, str]:
     return frame[: at + len('"seq":')], frame[at + len(marker) :]
 
 
+STREAM_PREFIX = "chat:stream:"
+
+
 def stream_key(room: str) -> str:
-    return f"chat:stream:{room}"
+    return STREAM_PREFIX + room
 
 
 class RedisLog(Log):
     """Un log cuyo número, historial y reintentos viven en Redis, compartidos."""
 
-    def __init__(self, link: RedisLink, history_size: int = 1000, rooms: Iterable[str] = ()):
+    def __init__(
+        self, link: RedisLink, history_size: int = 1000, read_block_ms: int = READ_BLOCK_MS
+    ) -> None:
         super().__init__(history_size, epoch="-")  # El de verdad se lee en start().
         self.link = link
-        self.rooms = list(rooms) or ["general"]
+        self.read_block_ms = read_block_ms
+        # Las salas con gente de este proceso, y las que aún no se han podido copiar
+        # (se entró con Redis caído, o se están leyendo ahora): esas no se leen todavía.
+        self._watched: set[str] = set()
+        self._unloaded: set[str] = set()
+        self._wake_key = ""  # El timbre de este proceso (ver arriba): se elige en start().
+        self._wake_id = "0-0"  # Hasta dónde leyó el timbre.
+        # Una comprobación del epoch a la vez (la de una bienvenida, la del lector o la de
+        # la vuelta de Redis) y, esperando, la siguiente, con las salas que se le piden.
+        # El candado se crea en start(), dentro del loop (Python 3.9 lo ataría a otro).
+        self._checking: asyncio.Lock = None  # type: ignore[assignment]
+        self._next_check: asyncio.Future | None = None
+        self._asked: set[str] = set()
         self._writer = ""  # Este proceso, en las entradas que añade: se elige en start().
         self._tokens = itertools.count()
         # Mensajes enviados desde aquí que esperan su número: token → (pendiente, avisos).
@@ -120,6 +149,9 @@ class RedisLog(Log):
         self._reader: aioredis.Redis | None = None  # El cliente de XREAD: se crea en start().
         self._check_epoch = False
         self._reload = False  # La copia en memoria tiene un hueco: hay que rehacerla.
+        self._reset_pending = False  # Un aviso de on_reset que espera a que vuelva Redis.
+        link.on_restore(self._restore)
+        link.on_status(self._status_changed)
 
     @property
     def healthy(self) -> bool:
@@ -132,42 +164,84 @@ class RedisLog(Log):
     def on_reset(self, listener: Callable[[], None]) -> None:
         self._resets.append(listener)
 
+    @property
+    def watched(self) -> frozenset[str]:
+        """Las salas que lee este proceso: las que tienen gente aquí."""
+        return frozenset(self._watched)
+
     async def start(self) -> None:
-        """Conecta, lee el epoch y lo reciente de cada sala, y empieza a escuchar."""
+        """Conecta, lee el epoch y empieza a escuchar (las salas, cuando alguien entre)."""
         await self.link.connect()
-        # Después de fork() (--processes), no antes: cada hijo, su propio nombre.
-        self._writer = secrets.token_hex(4)
+        self._writer = self.link.name  # El del enlace: el mismo que usa la presencia.
+        self._wake_key = f"chat:wake:{self.link.name}"
+        self._checking = asyncio.Lock()
         # Se carga una vez y se llama por su SHA1 (EVALSHA). redis-py, con un script
         # registrado dentro de un pipeline, preguntaría antes de cada pipeline si Redis
         # aún lo tiene (SCRIPT EXISTS): un viaje más a Redis por cada mensaje.
         self._append_sha = await self.link.redis.script_load(APPEND)
         # XREAD espera a propósito: necesita su propio cliente con un plazo mayor.
-        self._reader = self.link.client(READ_BLOCK_MS / 1000 + COMMAND_TIMEOUT)
+        self._reader = self.link.client(self.read_block_ms / 1000 + COMMAND_TIMEOUT)
         self.epoch = await self._current_epoch()
-        for room in self.rooms:
-            await self._load_room(room)
         self._task = asyncio.ensure_future(self._read_forever())
         self._task.add_done_callback(self._reader_ended)
 
     async def watch(self, room: str) -> None:
-        """Una sala nueva para este proceso: copia lo reciente y la lee a partir de ahí.
+        """Alguien de este proceso entra en ``room``: copia lo reciente y la lee desde ahí.
 
-        El bucle de lectura la añade en su siguiente vuelta (como mucho, un segundo).
+        Se apunta aunque Redis esté caído: al volver, ``_restore()`` la copia.
         """
-        if room in self.rooms or not self.link.available:
-            return  # Sin Redis, quien entre verá la sala vacía y sus envíos esperarán.
+        if room in self._watched:
+            return
+        self._watched.add(room)
+        self._unloaded.add(room)
+        if not self.link.available:
+            return  # Quien entre verá la sala vacía y sus envíos esperarán.
         try:
             await self._load_room(room)
+            # El XREAD que ya espera no incluye esta sala: el timbre lo despierta y la
+            # siguiente vuelta la lee desde lo que acabamos de copiar. Nada se pierde
+            # ni se repite entre la copia y la lectura: la lectura empieza en su seq.
+            await self._ring()
         except (RedisError, OSError) as error:
             self.link.lost(error)
+
+    def unwatch(self, room: str) -> None:
+        """Ya no queda nadie de este proceso en ``room``: deja de leerla y olvida su copia."""
+        self._watched.discard(room)
+        self._unloaded.discard(room)
+        self._rooms.pop(room, None)
+
+    async def catch_up(self, room: str) -> None:
+        """Antes de dar la bienvenida en ``room``: Redis confirma que la copia vale.
+
+        Si Redis tiene otro epoch (volvió vacío), se renueva todo antes de contestar; si
+        tiene mensajes de la sala que el lector aún no trajo, se leen ya. Las
+        bienvenidas que llegan a la vez comparten una sola pregunta a Redis; la que
+        llega mientras otra pregunta está en camino espera a la siguiente, que sale
+        después de ella: así ninguna se fía de una respuesta anterior a su llegada.
+        Con Redis caído no se puede preguntar: ``replay()`` lo tiene en cuenta.
+        """
+        if not self.link.available:
             return
-        if room not in self.rooms:  # Otro handshake pudo añadirla mientras tanto.
-            self.rooms.append(room)
+        self._asked.add(room)
+        if self._next_check is None:
+            self._next_check = asyncio.ensure_future(self._check_asked())
+        await asyncio.shield(self._next_check)
+
+    def replay(self, room: str, since: int | None = None, epoch: str | None = None) -> Replay:
+        if since is not None and not self.link.available:
+            # Sin Redis no se sabe si esta historia sigue existiendo (pudo volver vacío):
+            # nunca «no te perdiste nada» sin comprobarlo. La página lo marca como hueco.
+            return Replay(self.recent(room), False, "unavailable")
+        return super().replay(room, since, epoch)
 
     async def close(self) -> None:  # type: ignore[override]
         if self._task is not None:
             self._task.cancel()
         if self._reader is not None:  # None si start() no llegó a crearlo.
+            if self.link.available:
+                with contextlib.suppress(RedisError, OSError):
+                    await self.link.redis.delete(self._wake_key)
             await self._reader.aclose()
         await self.link.close()
 
@@ -283,40 +357,101 @@ class RedisLog(Log):
             pipe.get(EPOCH_KEY)
             pipe.xrevrange(stream_key(room), count=self.history_size)
             epoch, entries = await pipe.execute()
+        if room not in self._unloaded:
+            return  # Mientras leíamos, otra carga se adelantó, o ya nadie la sigue.
         if epoch != self.epoch:
+            # Es de otra historia: no se mezcla con la copia. La renovación la cargará.
             self._check_epoch = True
+            return
         old = self._rooms.get(room)
         state = self._rooms[room] = _Room(self.history_size)
         if old is not None:
             state.waiting = old.waiting  # Los reintentos en vuelo siguen esperando.
         for entry_id, fields in reversed(entries):
             self._load(_stored(room, entry_id, fields))
+        self._unloaded.discard(room)
+
+    async def _ring(self) -> None:
+        """Despierta al lector: su XREAD también lee el timbre de este proceso."""
+        async with self.link.redis.pipeline(transaction=False) as pipe:
+            pipe.xadd(self._wake_key, {"ring": "1"}, maxlen=1)
+            pipe.expire(self._wake_key, WAKE_TTL)
+            await pipe.execute()
 
     async def _read_forever(self) -> None:
         while True:
             try:
                 if self._check_epoch:
-                    await self._renew_epoch()
-                streams = {stream_key(r): f"{self.latest(r)}-0" for r in self.rooms}
-                answer = await self._reader.xread(streams, block=READ_BLOCK_MS)
+                    async with self._checking:
+                        await self._check(())
+                streams = {self._wake_key: self._wake_id}
+                for room in self._watched - self._unloaded:
+                    streams[stream_key(room)] = f"{self.latest(room)}-0"
+                answer = await self._reader.xread(streams, block=self.read_block_ms)
             except (RedisError, OSError) as error:
                 self.link.lost(error)
+                # Al volver, _restore() ya miró el epoch y copió las salas pendientes.
                 await self.link.wait_available()
-                self._check_epoch = True  # ¿Volvió con sus datos o vacío?
                 continue
             if not answer:
-                self._check_epoch = True  # Un segundo sin mensajes: un vistazo al epoch.
+                self._check_epoch = True  # Un rato sin mensajes: un vistazo al epoch.
                 continue
             for key, entries in answer:
-                room = key[len("chat:stream:") :]
+                if key == self._wake_key:
+                    # El timbre: en la vuelta siguiente, el XREAD lleva las salas de ahora.
+                    self._wake_id = entries[-1][0]
+                    continue
+                room = key[len(STREAM_PREFIX) :]
                 for entry_id, fields in entries:
                     self._arrived(_stored(room, entry_id, fields), fields.get("w", ""))
 
-    async def _renew_epoch(self) -> None:
-        epoch = await self._current_epoch()
+    async def _check_asked(self) -> None:
+        """La comprobación que esperan las bienvenidas: empieza al acabar la anterior."""
+        async with self._checking:
+            # Desde aquí, quien llegue esperará a la siguiente: esta ya está en camino.
+            self._next_check = None
+            rooms, self._asked = self._asked, set()
+            try:
+                await self._check(rooms)
+            except (RedisError, OSError) as error:
+                self.link.lost(error)  # Sin respuesta: replay() sabrá que no se comprobó.
+
+    async def _restore(self) -> None:
+        """Redis volvió: ¿con su historia o vacío? Y las salas en las que se entró sin él."""
+        async with self._checking:
+            await self._check(())
+
+    async def _check(self, rooms: Iterable[str]) -> None:
+        """Un viaje a Redis: el epoch y el último seq de ``rooms``; y lo que haga falta.
+
+        Quien llama tiene ``self._checking``: dos renovaciones a la vez cargarían dos
+        veces cada sala y cerrarían dos veces las conexiones.
+        """
+        rooms = [room for room in rooms if room in self._watched and room not in self._unloaded]
+        async with self.link.redis.pipeline(transaction=False) as pipe:
+            pipe.set(EPOCH_KEY, secrets.token_hex(4), nx=True)  # Redis vacío: uno nuevo.
+            pipe.get(EPOCH_KEY)
+            for room in rooms:
+                pipe.get(f"chat:seq:{room}")
+            _, epoch, *seqs = await pipe.execute()
         self._check_epoch = False
-        if epoch == self.epoch and not self._reload:
+        if epoch != self.epoch or self._reload:
+            await self._renew(epoch)
             return
+        for room in list(self._unloaded):  # Se entró en ellas con Redis caído.
+            await self._load_room(room)
+        for room, seq in zip(rooms, seqs):
+            if int(seq or 0) > self.latest(room):
+                await self._read_missing(room)
+
+    async def _read_missing(self, room: str) -> None:
+        """Trae ya los mensajes de ``room`` que el lector aún no ha leído (y los reparte)."""
+        entries = await self.link.redis.xrange(stream_key(room), min=f"{self.latest(room) + 1}-0")
+        for entry_id, fields in entries:
+            self._arrived(_stored(room, entry_id, fields), fields.get("w", ""))
+
+    async def _renew(self, epoch: str) -> None:
+        """Otra historia (o un hueco en la copia): se copia todo otra vez y se avisa."""
         if epoch != self.epoch:
             log.warning(
                 "Redis volvió sin el historial (epoch %s → %s): los clientes retoman desde cero.",
@@ -326,13 +461,31 @@ class RedisLog(Log):
         else:
             log.warning("Este proceso se quedó atrás en el stream: vuelve a leer lo reciente.")
         self.epoch, self._reload = epoch, False
-        for room in self.rooms:
+        self._reset_pending = True
+        if self.link.available:
+            self._announce_reset()
+        # Si no, estamos en _restore(): Redis aún no se da por vuelto, y quien reconectara
+        # ya no podría comprobar nada. Se avisa al volver (_status_changed).
+        self._unloaded |= self._watched
+        for room in list(self._unloaded):
             await self._load_room(room)
-        for listener in self._resets:
-            listener()
+        await self._ring()  # El XREAD en espera aún lleva los números de la historia vieja.
+
+    def _status_changed(self, degraded: bool, text: str) -> None:
+        if not degraded:
+            self._announce_reset()
+
+    def _announce_reset(self) -> None:
+        """La historia cambió: los clientes de aquí deben retomar (el servidor, con 1012)."""
+        if self._reset_pending:
+            self._reset_pending = False
+            for listener in self._resets:
+                listener()
 
     def _arrived(self, stored: Stored, token: str) -> None:
         """Una entrada nueva del stream: primero el ack si es nuestra, luego el reparto."""
+        if stored.room not in self._watched or stored.room in self._unloaded:
+            return  # Ya nadie la sigue aquí, o su copia se está rehaciendo.
         state = self._room(stored.room)
         if stored.seq <= state.seq:
             return  # Ya la teníamos (la copia inicial y la lectura se solapan).

@@ -1,11 +1,14 @@
 """La presencia en Redis: quién está conectado y con qué apodo, sumando todos los procesos.
 
 Cada proceso sabe a quién atiende él. La lista completa es la unión de todos, y
-vive en Redis; cada proceso guarda una copia en memoria (la de ``Presence``) para
-contestar al momento y la mantiene al día leyendo un stream de eventos:
+vive en Redis; cada proceso guarda una copia en memoria (una ``Presence``) de las
+salas en las que tiene gente, para contestar al momento, y la mantiene al día
+leyendo un stream de eventos. De las demás salas solo sabe cuántos hay (para la
+lista de salas): cada evento lleva la cuenta de su sala.
 
 * ``chat:online:SALA``: quién está, ordenado por la hora de llegada (un *sorted set*).
 * ``chat:nicks:SALA`` y ``chat:nickof:SALA``: de quién es cada apodo, y el de cada uno.
+* ``chat:rooms``: cuántos hay en cada sala con gente, en todos los procesos.
 * ``chat:members:PROCESO``: a quién atiende cada proceso («sala\\nquién»).
 * ``chat:procs``: el último latido de cada proceso (su hora, en milisegundos).
 * ``chat:presence``: los eventos ``join``/``leave``/``nick``, que leen todos los procesos.
@@ -32,14 +35,12 @@ import asyncio
 import contextlib
 import itertools
 import logging
-import secrets
 from collections.abc import Iterable
-from typing import NamedTuple
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from common.presence import Change, Presence, PresenceListener
+from common.presence import Change, Person, Presence, PresenceListener
 from common.redis_link import COMMAND_TIMEOUT, RedisLink
 
 log = logging.getLogger("chat.presence")
@@ -91,6 +92,11 @@ local function claim(room, who, key, nick)
 end
 local function event(op, room, who, proc, nick)
   local count = redis.call('ZCARD', 'chat:online:' .. room)
+  if count > 0 then
+    redis.call('HSET', 'chat:rooms', room, count)
+  else
+    redis.call('HDEL', 'chat:rooms', room)
+  end
   redis.call('XADD', 'chat:presence', 'MAXLEN', '~', 10000, '*', 'op', op, 'room', room,
              'who', who, 'count', count, 'proc', proc, 'nick', nick or '')
 end
@@ -181,73 +187,98 @@ return dead
 GOODBYE = _LUA_COMMON + "reap(ARGV[1])"
 
 
-class _Reading(NamedTuple):
-    """Una sala que watch() está leyendo: cuándo termina y los eventos que esperan."""
+class RedisPresence:
+    """Quién está en cada sala y con qué apodo, entre todos los procesos de un Redis.
 
-    done: asyncio.Event
-    events: list[tuple[str, dict[str, str]]]
-
-
-class RedisPresence(Presence):
-    """Quién está en cada sala y con qué apodo, entre todos los procesos de un Redis."""
+    Tiene los mismos métodos que ``Presence`` (a server.py le da igual cuál recibe) y
+    una ``Presence`` dentro, ``copy``: la gente de las salas que sigue este proceso. No
+    hereda de ella: así nada de esta clase puede tapar un método de la copia.
+    """
 
     def __init__(
-        self,
-        link: RedisLink,
-        rooms: Iterable[str] = (),
-        heartbeat: float = HEARTBEAT,
-        dead_after: float = DEAD_AFTER,
+        self, link: RedisLink, heartbeat: float = HEARTBEAT, dead_after: float = DEAD_AFTER
     ) -> None:
-        super().__init__()
         self.link = link
-        self.rooms = list(rooms) or ["general"]
+        self.copy = Presence()  # La gente de las salas que sigue este proceso.
         self.heartbeat, self.dead_after = heartbeat, dead_after
-        self.proc = ""  # El nombre de este proceso en Redis: se elige en start().
+        self.proc = ""  # El nombre de este proceso en Redis: el del enlace, en start().
+        self._listeners: list[PresenceListener] = []
+        # Las salas con gente de este proceso: de ellas, la lista entera en la copia.
+        self._watched: set[str] = set()
+        # Cuántos hay en cada sala con gente, en todos los procesos (de las que no sigue).
+        self._counts: dict[str, int] = {}
         # A quién atiende este proceso, con el apodo que quiere: lo que Redis debe saber.
         self._local: dict[tuple[str, str], str | None] = {}
         # A quién hay que poner al día en Redis, por orden (un dict sin valores).
         self._dirty: dict[tuple[str, str], None] = {}
         self._wake: asyncio.Event | None = None  # Se crea dentro del loop (Python 3.9).
         self._last_event = "0-0"
-        # Salas que watch() está leyendo de Redis en este momento.
-        self._reading: dict[str, _Reading] = {}
+        # Salas cuya lista se está leyendo de Redis, con los eventos que esperan a la lista.
+        self._reading: dict[str, list[tuple[str, dict[str, str]]]] = {}
         self._tasks: list[asyncio.Task] = []
         self._reader: aioredis.Redis | None = None  # El cliente de XREAD: se crea en start().
         link.on_restore(self._restore)
+
+    def subscribe(self, listener: PresenceListener) -> None:
+        """Avisos de lo que pasa en otros procesos, en las salas que sigue este."""
+        self._listeners.append(listener)
+
+    def _notify(self, change: Change) -> None:
+        for listener in self._listeners:
+            listener(change)
 
     # --- Lo que usa el servidor (sin esperar: la copia en memoria contesta) --------
 
     def join(self, room: str, who: str) -> int:
         self._local[(room, who)] = None
         self._mark(room, who)
-        return super().join(room, who)
+        return self.copy.join(room, who)
 
     def leave(self, room: str, who: str) -> int:
         self._local.pop((room, who), None)
         self._mark(room, who)
-        return super().leave(room, who)
+        return self.copy.leave(room, who)
 
     def set_nick(self, room: str, who: str, nick: str) -> bool:
         # La copia conoce los apodos de todos los procesos: un apodo ocupado se niega
         # ya. Si está libre, Redis lo confirma (o lo niega, si otro proceso se adelantó).
-        if not super().set_nick(room, who, nick):
+        if not self.copy.set_nick(room, who, nick):
             return False
         self._local[(room, who)] = nick
         self._mark(room, who)
         return True
+
+    def nick_of(self, room: str, who: str) -> str | None:
+        return self.copy.nick_of(room, who)
+
+    def is_in(self, room: str, who: str) -> bool:
+        return self.copy.is_in(room, who)
+
+    def online(self, room: str) -> list[str]:
+        return self.copy.online(room)
+
+    def people(self, room: str, limit: int | None = None) -> list[Person]:
+        return self.copy.people(room, limit)
+
+    def count(self, room: str) -> int:
+        return self.copy.count(room)
+
+    def rooms(self) -> dict[str, int]:
+        """Las salas con alguien dentro, en cualquier proceso, y cuántos hay en cada una."""
+        counts = {room: n for room, n in self._counts.items() if room not in self._watched}
+        counts.update(self.copy.rooms())  # Las que sigue este proceso: su lista entera.
+        return counts
 
     def _mark(self, room: str, who: str) -> None:
         self._dirty[(room, who)] = None
         if self._wake is not None:
             self._wake.set()
 
-    # --- Arranque, latido y apagado ----------------------------------------------
+    # --- Arranque, salas, latido y apagado -----------------------------------------
 
     async def start(self) -> None:
         await self.link.connect()
-        # Después de fork() (--processes), no antes: si los hijos heredaran el nombre
-        # del padre, cada uno tomaría por suyos los avisos del otro.
-        self.proc = secrets.token_hex(6)
+        self.proc = self.link.name  # El mismo nombre que usan el log y el relé.
         self._reader = self.link.client(READ_BLOCK_MS / 1000 + COMMAND_TIMEOUT)
         scripts = self.link.redis.register_script
         self._sync, self._beat = scripts(SYNC), scripts(HEARTBEAT_SCRIPT)
@@ -262,24 +293,32 @@ class RedisPresence(Presence):
         ]
 
     async def watch(self, room: str) -> None:
-        """Una sala nueva para este proceso: lee quién está ya en ella, en todos los procesos."""
-        reading = self._reading.get(room)
-        if reading is not None:
-            # Media clase entra a la vez en una sala nueva: todos esperan a la misma
-            # lista, para que nadie entre con una lista de gente a medias.
-            await reading.done.wait()
+        """Alguien de este proceso entra en ``room``: lee quién está ya, en todos los procesos.
+
+        Se apunta aunque Redis esté caído: al volver, ``_restore()`` lee su lista.
+        """
+        if room in self._watched:
             return
-        if room in self.rooms or not self.link.available:
+        self._watched.add(room)
+        if not self.link.available:
             return
-        self.rooms.append(room)
-        reading = self._reading[room] = _Reading(asyncio.Event(), [])
+        events = self._reading[room] = []
         try:
-            await self._read_room(room, reading.events)
+            await self._read_room(room, events)
         except (RedisError, OSError) as error:
             self.link.lost(error)  # Al volver, _restore() lee la lista de cada sala.
         finally:
             del self._reading[room]
-            reading.done.set()
+
+    def unwatch(self, room: str) -> None:
+        """Ya no queda nadie de este proceso en ``room``: de ella basta con la cuenta."""
+        self._watched.discard(room)
+        count = self.copy.count(room)  # La gente de otros procesos que sigue dentro.
+        if count:
+            self._counts[room] = count
+        else:
+            self._counts.pop(room, None)
+        self.copy.drop(room)
 
     async def _read_room(self, room: str, arriving: list[tuple[str, dict[str, str]]]) -> None:
         # Mientras llega la lista, el lector puede ver salir a alguien que aún no está
@@ -290,15 +329,17 @@ class RedisPresence(Presence):
             pipe.zrange(f"chat:online:{room}", 0, -1)
             pipe.hgetall(f"chat:nickof:{room}")
             last, people, nicks = await pipe.execute()
+        if room not in self._watched:
+            return  # Mientras leíamos, salió la última persona de aquí.
         for who in people:  # Ya estaban: nadie de aquí necesita el aviso.
-            super().join(room, who)
-            self._put_nick(room, who, _nick(nicks.get(who)))
+            self.copy.join(room, who)
+            self.copy.put_nick(room, who, _nick(nicks.get(who)))
         seen = _stream_id(last[0][0]) if last else (0, 0)
         for entry_id, fields in arriving:
             if _stream_id(entry_id) > seen:
                 self._apply(fields)
 
-    async def close(self) -> None:  # type: ignore[override]
+    async def close(self) -> None:
         for task in self._tasks:
             task.cancel()
         if self._reader is None:
@@ -350,7 +391,7 @@ class RedisPresence(Presence):
                 continue  # Ya pidió otro, o se fue: eso está en camino.
             nick = current or None
             self._local[(room, who)] = nick
-            self._put_nick(room, who, nick)
+            self.copy.put_nick(room, who, nick)
             self._notify(Change("refused", room, who, nick, asked=asked))
 
     async def _beat_forever(self) -> None:
@@ -375,27 +416,33 @@ class RedisPresence(Presence):
     # --- La copia en memoria ---------------------------------------------------------
 
     async def _reload(self) -> None:
-        """Vuelve a leer la lista de cada sala y avisa de lo que cambió mientras tanto."""
+        """Vuelve a leer las cuentas de las salas y la gente de las que sigue; avisa de cambios."""
+        rooms = list(self._watched)
         async with self.link.redis.pipeline(transaction=True) as pipe:
             pipe.xrevrange(EVENTS_KEY, count=1)
-            for room in self.rooms:
+            pipe.hgetall("chat:rooms")
+            for room in rooms:
                 pipe.zrange(f"chat:online:{room}", 0, -1)
                 pipe.hgetall(f"chat:nickof:{room}")
-            last, *answers = await pipe.execute()
+            last, counts, *answers = await pipe.execute()
         self._last_event = last[0][0] if last else "0-0"
-        for room, people, nicks in zip(self.rooms, answers[::2], answers[1::2]):
+        self._counts = {room: int(count) for room, count in counts.items()}
+        copy = self.copy
+        for room, people, nicks in zip(rooms, answers[::2], answers[1::2]):
+            if room not in self._watched:
+                continue  # Salió la última persona de aquí mientras leíamos.
             here = set(people)
-            for who in [who for who in self.online(room) if who not in here]:
-                nick = self.nick_of(room, who)
-                self._notify(Change("leave", room, who, nick, super().leave(room, who)))
+            for who in [who for who in copy.online(room) if who not in here]:
+                nick = copy.nick_of(room, who)
+                self._notify(Change("leave", room, who, nick, copy.leave(room, who)))
             for who in people:
                 nick = _nick(nicks.get(who))
-                if not self.is_in(room, who):
-                    count = super().join(room, who)
-                    self._put_nick(room, who, nick)
+                if not copy.is_in(room, who):
+                    count = copy.join(room, who)
+                    copy.put_nick(room, who, nick)
                     self._notify(Change("join", room, who, nick, count))
-                elif self.nick_of(room, who) != nick:
-                    self._put_nick(room, who, nick)
+                elif copy.nick_of(room, who) != nick:
+                    copy.put_nick(room, who, nick)
                     self._notify(Change("nick", room, who, nick))
 
     async def _read_forever(self) -> None:
@@ -411,24 +458,30 @@ class RedisPresence(Presence):
                     self._last_event = entry_id
                     reading = self._reading.get(fields["room"])
                     if reading is not None:  # watch() la está leyendo: espera a la lista.
-                        reading.events.append((entry_id, fields))
+                        reading.append((entry_id, fields))
                     else:
                         self._apply(fields)
 
     def _apply(self, fields: dict[str, str]) -> None:
-        if fields["proc"] == self.proc:
-            return  # Un evento nuestro: ya está en la copia y ya se avisó.
         room, who, op = fields["room"], fields["who"], fields["op"]
         nick, count = fields.get("nick") or None, int(fields["count"])
-        if op == "join" and not self.is_in(room, who):
-            super().join(room, who)
-            self._put_nick(room, who, nick)
+        # La cuenta vale para cualquier sala, también las que este proceso no sigue.
+        if count:
+            self._counts[room] = count
+        else:
+            self._counts.pop(room, None)
+        if fields["proc"] == self.proc or room not in self._watched:
+            return  # Un evento nuestro (ya está en la copia) o de una sala sin gente aquí.
+        copy = self.copy
+        if op == "join" and not copy.is_in(room, who):
+            copy.join(room, who)
+            copy.put_nick(room, who, nick)
             self._notify(Change("join", room, who, nick, count))
-        elif op == "leave" and self.is_in(room, who):
-            super().leave(room, who)
+        elif op == "leave" and copy.is_in(room, who):
+            copy.leave(room, who)
             self._notify(Change("leave", room, who, nick, count))
-        elif op == "nick" and self.is_in(room, who):
-            self._put_nick(room, who, nick)
+        elif op == "nick" and copy.is_in(room, who):
+            copy.put_nick(room, who, nick)
             self._notify(Change("nick", room, who, nick))
 
 

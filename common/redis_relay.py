@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import secrets
 
 from redis.exceptions import RedisError
 
@@ -32,7 +31,7 @@ class RedisRelay(Relay):
     def __init__(self, link: RedisLink) -> None:
         super().__init__()
         self.link = link
-        self.proc = ""  # Para reconocer (y saltarse) lo publicado aquí: se elige en start().
+        self.proc = ""  # Para reconocer (y saltarse) lo publicado aquí: en start().
         self._outbox: list[str] = []
         self._wake: asyncio.Event | None = None  # Se crea dentro del loop (Python 3.9).
         self._tasks: list[asyncio.Task] = []
@@ -47,7 +46,7 @@ class RedisRelay(Relay):
 
     async def start(self) -> None:
         await self.link.connect()
-        self.proc = secrets.token_hex(6)  # Después de fork(): cada hijo, el suyo.
+        self.proc = self.link.name  # El nombre del proceso, el mismo del log y la presencia.
         self._wake = asyncio.Event()
         self._tasks = [
             asyncio.ensure_future(self._listen_forever()),

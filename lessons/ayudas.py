@@ -1,16 +1,22 @@
-"""Ayudas de las comprobaciones: cargar el archivo del estudiante y leer con esperas acotadas.
+"""Ayudas de las comprobaciones: cargar el archivo del estudiante, leer con esperas acotadas
+y encontrar las pistas.
 
 Cada lección tiene una carpeta ``ejercicio/`` (la tuya) y otra ``solucion/`` (la de
 referencia). Las comprobaciones cargan ``ejercicio/`` salvo que la variable de entorno
 ``EJERCICIO`` diga otra cosa: ``EJERCICIO=solucion python -m pytest lessons/01_que_es_websocket``
 comprueba la solución. Así la integración continua demuestra que cada comprobación
 pasa con la solución y falla con el archivo sin tocar.
+
+Las pistas de cada comprobación están en ``pistas.py``, junto a ella, en tres niveles:
+un empujón, dónde mirar y la línea. Solo se enseñan si las pides
+(``python -m lessons.pista 06`` o ``PISTA=1 python -m pytest lessons/06_protocolo_json``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import importlib.util
+import inspect
 import json
 import os
 import sys
@@ -18,12 +24,18 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from tornado.ioloop import IOLoop
 from tornado.websocket import WebSocketClientConnection
 
 CARPETAS = ("ejercicio", "solucion")
 
 # Ninguna comprobación espera más que esto a un mensaje.
 ESPERA = 2.0
+
+
+# Las pistas de cada comprobación: un empujón, dónde mirar y la línea.
+NIVELES = 3
+Pistas = dict[str, tuple[str, str, str]]
 
 
 def carpeta() -> str:
@@ -55,6 +67,75 @@ def cargar(archivo_de_prueba: str, nombre: str) -> ModuleType:
     sys.modules[modulo] = module
     spec.loader.exec_module(module)
     return module
+
+
+class _Arranca(Exception):
+    """El archivo intentó arrancar un event loop mientras se importaba."""
+
+
+def _no_arranques(*args: object, **kwargs: object) -> None:
+    for arg in args:
+        if inspect.iscoroutine(arg):
+            arg.close()  # Sin esperarla: así Python no avisa de una corrutina olvidada.
+    raise _Arranca
+
+
+def cargar_sin_arrancar(archivo_de_prueba: str, nombre: str) -> ModuleType:
+    """Como ``cargar``, pero si importar el archivo arranca un event loop, lo dice y para.
+
+    Un servidor escrito desde cero que llama a ``asyncio.run(main())`` fuera de
+    ``if __name__ == "__main__":`` se quedaría atendiendo al importarlo, y la
+    comprobación esperaría para siempre sin decir nada. Mientras se importa, arrancar
+    un loop lanza una excepción en lugar de bloquear.
+    """
+    bloqueantes = [
+        (asyncio, "run"),
+        (asyncio.BaseEventLoop, "run_forever"),
+        (asyncio.BaseEventLoop, "run_until_complete"),
+        (IOLoop, "start"),
+    ]
+    originales = [(dueno, nombre_, getattr(dueno, nombre_)) for dueno, nombre_ in bloqueantes]
+    for dueno, nombre_, _ in originales:
+        setattr(dueno, nombre_, _no_arranques)
+    try:
+        return cargar(archivo_de_prueba, nombre)
+    except _Arranca:
+        pytest.exit(
+            f"Importar {nombre}.py arranca el servidor: ¿llamas a main() (o a asyncio.run) "
+            'fuera de «if __name__ == "__main__":»? Importar tu archivo no debe arrancar '
+            "nada: las comprobaciones llaman a make_app() por su cuenta.",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+    finally:
+        for dueno, nombre_, original in originales:
+            setattr(dueno, nombre_, original)
+
+
+def nivel_de_pista() -> int:
+    """Cuántos niveles de pista pide la variable PISTA (0 si no pide ninguno)."""
+    valor = os.environ.get("PISTA", "").strip()
+    if valor in ("", "0"):
+        return 0
+    if valor not in {str(n) for n in range(1, NIVELES + 1)}:
+        raise SystemExit(f"PISTA debe ser 1, 2 o 3 (cuántos niveles de pista ver), no {valor!r}.")
+    return int(valor)
+
+
+def pistas_de(leccion: Path) -> Pistas:
+    """Las pistas de una lección (su ``pistas.py``): nombre de la comprobación → niveles."""
+    ruta = leccion / "pistas.py"
+    if not ruta.exists():
+        return {}
+    spec = importlib.util.spec_from_file_location(f"pistas{leccion.name[:2]}", ruta)
+    assert spec is not None and spec.loader is not None, f"No se encuentra {ruta}"
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.PISTAS
+
+
+def numero_de(leccion: Path) -> str:
+    """«06» para lessons/06_protocolo_json."""
+    return leccion.name[:2]
 
 
 async def recibir(conn: WebSocketClientConnection, espera: float = ESPERA) -> str:

@@ -19,19 +19,23 @@ from common.log import Log
 from common.presence import Change, Presence
 from common.relay import Relay, Relayed
 from stack2_http import protocol
+from stack2_http.roster import Roster
 
 
-def connect_shared_events(hub: Hub, log: Log, presence: Presence, relay: Relay) -> None:
+def connect_shared_events(
+    hub: Hub, log: Log, presence: Presence, relay: Relay, roster: Roster
+) -> None:
     """Lo que llega de fuera de este proceso (con --redis) pasa a los sockets de aquí."""
 
     def presence_changed(change: Change) -> None:
+        # Como lo de este proceso: en una sala grande, la cuenta y no cada cambio.
         kind, room, who, nick = change.kind, change.room, change.who, change.nick
         if kind == "join":
-            hub.broadcast(protocol.join(who, change.count, nick), room=room)
+            roster.joined(room, who, nick, change.count)
         elif kind == "leave":
-            hub.broadcast(protocol.leave(who, change.count, nick), room=room)
+            roster.left(room, who, nick, change.count)
         elif kind == "nick":
-            hub.broadcast(protocol.nick(who, nick), room=room)
+            roster.renamed(room, who, nick)  # Quien lo pidió está en otro proceso.
         elif kind == "refused":
             nick_refused(change)
 

@@ -19,20 +19,37 @@ conexión de esa página) el servidor reconoce sus reintentos aunque lleguen por
 conexión; sin ella, solo los de esta. La clave no se reenvía nunca a nadie.
 
 El servidor envía:
-    welcome  {"you", "room", "online", "epoch", "seq", "history", "recovered", "reason"?}
-             solo a quien acaba de entrar; online = [{"who", "nick"}];
-             history = frames «message», del más antiguo
+    welcome  {"you", "nick", "room", "online", "count", "epoch", "seq", "history",
+              "recovered", "reason"?}
+             solo a quien acaba de entrar; nick = su apodo (o null);
+             online = [{"who", "nick"}], las 100 primeras por orden de llegada;
+             count = cuántos hay en la sala; history = frames «message», del más
+             antiguo, como mucho 256 KiB; recovered: null (no pidió retomar), true
+             (history es justo lo que se perdió) o false, con reason:
+             "epoch_changed" (la historia es otra), "too_far_behind" (lo perdido ya
+             no se guarda entero o no cabe en un welcome) o "unavailable" (con
+             --redis y Redis caído: no se pudo comprobar la historia)
     message  {"seq", "epoch", "room", "from", "nick", "text", "time", "cid"?}   a la sala
     ack      {"cid", "seq"}          a quien lo envió, cuando su mensaje ya está guardado
-    join     {"who", "nick", "count"}        a los demás de la sala
-    leave    {"who", "nick", "count"}
-    nick     {"who", "nick"}                 a toda la sala, también a quien lo cambió;
-             nick: null si vuelve a no tener apodo (con --redis, lección 12)
+    join     {"who", "nick", "count"}        a los demás de la sala (si es pequeña)
+    leave    {"who", "nick", "count"}        a la sala (si es pequeña)
+    nick     {"who", "nick"}                 a toda la sala, también a quien lo cambió
+             (en una sala grande, solo a él); nick: null si vuelve a no tener
+             apodo (con --redis, lección 12)
+    count    {"count"}               en una sala grande: cuántos hay, como mucho uno
+             por segundo y solo si cambió
+    people   {"online", "count"}     cuando una sala grande vuelve a ser pequeña: la
+             lista entera, para rehacerla
     typing   {"who", "nick"}                 a los demás de la sala; no se guarda
     private  {"from", "nick", "to", "text", "time"}   solo a quien lo recibe y a quien lo envió
     error    {"code", "text", "cid"?}     text: explicación en español
     status   {"degraded", "text"}    con --redis: Redis se perdió (true) o volvió (false);
              también (true) si el log dejó de guardar por un fallo del servidor
+
+Una sala es *pequeña* mientras tiene como mucho 100 personas (``LISTED`` en
+stack2_http/roster.py): cada página recibe cada join, leave y nick y mantiene la lista
+entera. En una *grande* recibe la cuenta (``count``) y no cada cambio: así, que entren
+10 000 personas cuesta O(N) y no O(N²).
 """
 
 from __future__ import annotations
@@ -341,9 +358,15 @@ def welcome(
     history: list[str],
     recovered: bool | None = None,
     reason: str | None = None,
+    *,
+    count: int | None = None,
+    nick: str | None = None,
 ) -> str:
+    # count: cuántos hay en la sala (sin él, los de online); online trae como mucho 100.
+    count = len(online) if count is None else count
     # history ya son frames JSON guardados: se insertan tal cual, sin decodificarlos.
-    fields = _encode("welcome", you=you, room=room, online=online, epoch=epoch, seq=seq)
+    who = {"you": you, "nick": nick, "room": room, "online": online, "count": count}
+    fields = _encode("welcome", **who, epoch=epoch, seq=seq)
     extra = f',"recovered":{json.dumps(recovered)}'
     if reason is not None:
         extra += f',"reason":{json.dumps(reason)}'
@@ -371,7 +394,8 @@ def ack(cid: str, seq: int) -> str:
 
 # join y leave llevan solo quién entra o sale y cuántos quedan, no la lista entera:
 # cada cliente la mantiene desde su welcome. Con la lista, que entraran N personas
-# movería N³ bytes; así, N². La lección 6 lo cuenta.
+# movería N³ bytes; así, N². Y en una sala grande no se envían: solo la cuenta, una
+# vez por segundo (stack2_http/roster.py). La lección 6 lo cuenta.
 def join(who: str, count: int, nick: str | None = None) -> str:
     return _encode("join", who=who, nick=nick, count=count)
 
@@ -382,6 +406,16 @@ def leave(who: str, count: int, nick: str | None = None) -> str:
 
 def nick(who: str, name: str | None) -> str:
     return _encode("nick", who=who, nick=name)
+
+
+# En una sala grande (stack2_http/roster.py), en vez de cada join y leave: cuántos hay.
+def count(number: int) -> str:
+    return _encode("count", count=number)
+
+
+# Una sala grande vuelve a ser pequeña: la lista entera, para que cada página la rehaga.
+def people(online: list[dict[str, str | None]], number: int) -> str:
+    return _encode("people", online=online, count=number)
 
 
 def typing(who: str, nick: str | None) -> str:

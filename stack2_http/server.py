@@ -36,6 +36,7 @@ from common.tornado_internals import localized_protocol, peer_port
 from stack2_http import protocol, rooms
 from stack2_http.join import QRHandler
 from stack2_http.other_processes import connect_shared_events
+from stack2_http.roster import Roster
 from stack2_http.storage import history_note, open_log, open_shared
 
 HERE = Path(__file__).resolve().parent
@@ -162,6 +163,8 @@ class Chat(NamedTuple):
     addresses: AddressLimits  # Lo que admite cada estudiante: sus WebSockets y mensajes.
     origins: frozenset[str]  # Otras páginas que pueden abrir el WebSocket (--allowed-origins).
     proxies: TrustedProxies  # De quién se cree X-Real-IP (--xheaders, --trusted-proxies).
+    open_rooms: rooms.OpenRooms  # Las salas con gente aquí, y el tope de salas abiertas.
+    roster: Roster  # Quién entra y sale, contado a cada sala: uno a uno, o cuántos hay.
 
 
 class Session:
@@ -227,18 +230,13 @@ class ChatSocket(HubSocket):
     def get_websocket_protocol(self) -> tornado.websocket.WebSocketProtocol | None:
         return localized_protocol(self)  # El de Tornado, con motivos de cierre en español.
 
-    async def prepare(self) -> None:
+    def prepare(self) -> None:
         # Una sala con un nombre imposible (/ws/..%2Fetc) se rechaza antes del
         # handshake, con un 404: nunca llega a abrirse el WebSocket.
-        room = rooms.room_name(*self.path_args)
-        if room is None:
+        if rooms.room_name(*self.path_args) is None:
             raise tornado.web.HTTPError(404)
-        # Con --redis, el proceso empieza a seguir esta sala (su historial y quién
-        # está) antes de que entre nadie; con un solo proceso no hay nada que esperar.
-        await self.chat.log.watch(room)
-        await self.chat.presence.watch(room)
 
-    def open(self, asked: str | None = None) -> None:
+    async def open(self, asked: str | None = None) -> None:
         chat, identity = self.chat, self.identity
         room = rooms.room_name(asked) or ROOM  # prepare() ya comprobó que vale.
         # Los límites de cada estudiante (--max-per-address, --connect-rate, --address-rate).
@@ -251,7 +249,14 @@ class ChatSocket(HubSocket):
             # así el motivo llega a la página (event.reason) y puede enseñarlo.
             self.close(1013, refused)  # 1013 = «inténtalo más tarde».
             return
+        # Con --redis, se espera aquí a Redis (rooms.OpenRooms); mientras, Tornado no
+        # entrega ningún mensaje de esta conexión: no lo hace hasta que open() termina.
+        if not await chat.open_rooms.enter(room):
+            limits.release(address)
+            self.close(1013, rooms.TOO_MANY_ROOMS_REASON)  # Antes de ningún welcome.
+            return
         if not chat.hub.add(self, name=identity, room=room):
+            chat.open_rooms.leave(room)
             limits.release(address)
             return  # Chat lleno: el hub ya la cerró con 1013 y nadie debe saber de ella.
         # Su propio cubo de fichas, y también el de su IP (--address-rate).
@@ -264,16 +269,19 @@ class ChatSocket(HubSocket):
         # el historial y quedar apuntado en el hub. Por eso no se pierde ni se repite
         # ninguno entre lo que se recupera y lo que llega en directo.
         replay, problem = self.replay(room)
-        online = [person._asdict() for person in chat.presence.people(room)]
+        online = chat.roster.online(room)  # Las 100 primeras (stack2_http/roster.py).
         epoch, latest = chat.log.epoch, chat.log.latest(room)
-        chat.hub.send(self, protocol.welcome(identity, room, online, epoch, latest, *replay))
+        welcome = protocol.welcome(
+            identity, room, online, epoch, latest, *replay, count=count, nick=session.nick
+        )
+        chat.hub.send(self, welcome)
         for refused in (problem, nick_problem, client_problem):  # Se entra igual, con un aviso.
             if refused is not None:
                 chat.hub.send(self, protocol.error(refused))
         if not chat.log.healthy:  # Quien entra con el log caído lo sabe desde el principio.
             text = DEGRADED_TEXT if chat.log.stopped is None else STOPPED_TEXT
             chat.hub.send(self, protocol.status(True, text))
-        chat.hub.broadcast(protocol.join(identity, count, session.nick), exclude=self, room=room)
+        chat.roster.joined(room, identity, session.nick, count, exclude=self)  # Los demás.
 
     def client_key(self) -> tuple[str | None, protocol.ProtocolError | None]:
         """La clave de ``?client=`` (la página la guarda en su navegador), y el error si no vale."""
@@ -371,7 +379,8 @@ class ChatSocket(HubSocket):
         if problem is not None:
             self.hub.send(self, protocol.error(problem))
             return
-        self.hub.broadcast(protocol.nick(session.identity, event.nick), room=session.room)
+        # En una sala grande, solo quien lo pidió (stack2_http/roster.py).
+        self.chat.roster.renamed(session.room, session.identity, event.nick, owner=self)
 
     def nick_refused(self, asked: str, nick: str | None) -> None:
         """Con --redis: otro proceso dio ``asked`` antes, y esta conexión vuelve a ``nick``.
@@ -383,7 +392,7 @@ class ChatSocket(HubSocket):
             return  # Ya pidió otro, o se fue: eso está en camino.
         session.nick = nick
         self.hub.send(self, protocol.error(protocol.nick_taken(asked)))
-        self.hub.broadcast(protocol.nick(session.identity, nick), room=session.room)
+        self.chat.roster.renamed(session.room, session.identity, nick, owner=self)
 
     def on_typing(self, event: protocol.Typing) -> None:
         """«Está escribiendo…»: a los demás de la sala, sin guardarlo en ningún sitio."""
@@ -433,8 +442,8 @@ class ChatSocket(HubSocket):
         if session is not None and self.hub.remove(self):
             # La presencia libera el apodo: otra persona puede usarlo desde ya.
             count = self.chat.presence.leave(session.room, session.identity)
-            frame = protocol.leave(session.identity, count, session.nick)
-            self.hub.broadcast(frame, room=session.room)
+            self.chat.roster.left(session.room, session.identity, session.nick, count)
+            self.chat.open_rooms.leave(session.room)  # ¿La última de aquí? Se deja de seguir.
 
 
 def make_app(
@@ -448,6 +457,7 @@ def make_app(
     trusted_proxies: TrustedProxies | None = None,
     address_limits: AddressLimits | None = None,
     lan: LanAccess | None = None,
+    max_rooms: int = rooms.MAX_ROOMS,
     **settings: Any,
 ) -> tornado.web.Application:
     """Crea la aplicación: la página, sus archivos estáticos y el WebSocket, en un solo puerto.
@@ -457,6 +467,7 @@ def make_app(
     cuyas X-Real-IP y X-Real-Port se creen (--xheaders); sin ellos, ninguno.
     ``address_limits``: lo que admite cada estudiante (sin ellos, no hay tope por
     dirección). ``lan``: por dónde se entra desde un móvil, para el QR de la página.
+    ``max_rooms``: ver --max-rooms.
     """
     log = MemoryLog() if log is None else log
     presence = Presence() if presence is None else presence
@@ -466,9 +477,11 @@ def make_app(
     lan = LanAccess() if lan is None else lan
     # Cada mensaje, cuando el log ya lo ha guardado, se reparte a los sockets de este proceso.
     log.subscribe(hub.deliver)
-    connect_shared_events(hub, log, presence, relay)
+    roster = Roster(hub, presence)
+    connect_shared_events(hub, log, presence, relay, roster)
+    open_rooms = rooms.OpenRooms(log, presence, max_rooms)
     origins = frozenset(origin.lower().rstrip("/") for origin in allowed_origins)
-    chat = Chat(hub, log, presence, flood, relay, limits, origins, proxies)
+    chat = Chat(hub, log, presence, flood, relay, limits, origins, proxies, open_rooms, roster)
     return tornado.web.Application(
         [
             (r"/", PageHandler, {"lan": lan}),
@@ -513,6 +526,12 @@ def define_stack2_options(options: OptionParser) -> None:
     )
     options.define("history", default=1000, type=int, help="mensajes que se guardan de cada sala")
     options.define(
+        "max_rooms",
+        default=rooms.MAX_ROOMS,
+        type=int,
+        help="salas con gente a la vez, como mucho (con --redis, entre todos los procesos)",
+    )
+    options.define(
         "redis",
         default="",
         help="redis://EQUIPO:PUERTO/BD: el log y la presencia en Redis, compartidos entre procesos",
@@ -552,6 +571,8 @@ def main(
     options = parse_options(default_port=8000, define=define_stack2_options)
     if options.processes < 1:
         raise SystemExit("Error: --processes debe ser 1 o más.")
+    if options.max_rooms < 1:
+        raise SystemExit("Error: --max-rooms debe ser 1 o más (las salas abiertas a la vez).")
     if options.processes > 1 and not options.redis:
         raise SystemExit(
             "Error: --processes necesita --redis=redis://EQUIPO:PUERTO/0. Cada proceso tiene su "
@@ -589,6 +610,7 @@ def main(
         trusted_proxies=proxies,
         address_limits=limits,
         lan=lan,
+        max_rooms=options.max_rooms,
         **app_settings(options),
     )
 

@@ -14,7 +14,6 @@ from common.presence import Presence
 from common.redis_link import RedisLink
 from common.relay import Relay
 from common.sqlite_log import SqliteLog, UnusableDatabase
-from stack2_http.rooms import DEFAULT_ROOM
 
 # El historial se guarda aquí si no se elige otro archivo con --db. La carpeta
 # datos/ está en .gitignore: cada equipo tiene su propia conversación.
@@ -54,6 +53,5 @@ def open_shared(url: str, history: int) -> tuple[Log, Presence, Relay]:
         )
     if history < 1:
         raise SystemExit("Error: --history debe ser 1 o más (los mensajes que se guardan).")
-    link = RedisLink(url)
-    log, presence = RedisLog(link, history, [DEFAULT_ROOM]), RedisPresence(link, [DEFAULT_ROOM])
-    return log, presence, RedisRelay(link)
+    link = RedisLink(url)  # Uno para los tres: una conexión y un nombre por proceso.
+    return RedisLog(link, history), RedisPresence(link), RedisRelay(link)

@@ -9,6 +9,7 @@ aviso. En CI (CI=true) no: tests/conftest.py convierte cualquier salto en un fal
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,3 +50,14 @@ def missing_solution_reason(lesson: str) -> str:
 
 def touched_starter_reason(lesson: str) -> str:
     return f"{lesson}: el ejercicio ya no es el original (¿resuelto?); en CI esto es un fallo."
+
+
+def hints(lesson: str) -> dict[str, tuple[str, ...]]:
+    """Las pistas de una lección (su pistas.py): comprobación → niveles."""
+    path = LESSONS / lesson / "pistas.py"
+    if not path.exists():
+        return {}
+    spec = importlib.util.spec_from_file_location(f"_pistas_{lesson}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.PISTAS

@@ -208,3 +208,25 @@ def test_scaleout_measures_redis_against_sqlite_and_everyone_gets_everything() -
     assert "Entregas (de las esperadas)" in result.stdout
     assert "Redis / SQLite: CPU por entrega" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_join_measures_one_room_against_several_and_everyone_gets_a_welcome() -> None:
+    result = run_benchmark("join.py", "--clients=20,40", "--rooms=2")
+    for case in ("1 sala de 20", "2 salas de 10", "1 sala de 40", "2 salas de 20"):
+        assert case in result.stdout, result.stdout
+    assert "KB enviados por el servidor por entrada" in result.stdout
+    assert "Cómo crece con N:" in result.stdout
+    assert "¡Atención!" not in result.stdout, result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_join_refuses_people_that_cannot_be_shared_equally_between_rooms() -> None:
+    result = subprocess.run(
+        [sys.executable, "benchmarks/join.py", "--clients=25", "--rooms=10"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "a partes iguales" in result.stderr

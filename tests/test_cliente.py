@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from tornado.ioloop import IOLoop
 
-from common.cliente import websocket_url
+from common.cliente import describe, websocket_url
 from common.fanout.hub import Hub
 from common.log import Done, Failed, MemoryLog, Pending
 from stack1_pure.server import ChatSocket as Stack1Socket
@@ -248,6 +249,15 @@ async def test_people_joining_and_leaving_are_announced_in_spanish(
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+def test_in_a_big_room_the_client_says_how_many_people_there_are_not_just_the_listed() -> None:
+    online = [{"who": f"10.0.0.{n}:5000", "nick": None} for n in range(100)]
+    welcome = {"type": "welcome", "you": "10.0.0.200:5000", "online": online, "count": 250}
+    assert describe(json.dumps(welcome)) == (
+        "Conectado como 10.0.0.200:5000. Hay 250 personas conectadas."
+    )
+    assert describe('{"type": "count", "count": 251}') == "Hay 251 personas conectadas."
 
 
 @pytest.mark.gen_test(timeout=30)

@@ -5,11 +5,17 @@
 * Todo archivo, clase, método, función, opción y orden que nombra una lección existe.
 * Los fragmentos de código citados están, letra por letra, en el archivo que nombran.
 * Los enlaces entre documentos llevan a algún sitio y las cifras de la comparativa son ciertas.
+* Cada comprobación tiene sus pistas en tres niveles, y ninguna sale sin pedirla.
+* requirements.txt basta para el curso; lo que escriben sus órdenes no acaba en git.
+* Las duraciones que mide lessons/duracion.py son las del mapa, el README y la guía, y la
+  guía responde cada pregunta de cada lección.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.metadata
 import importlib.util
 import inspect
 import json
@@ -46,20 +52,29 @@ EXISTING = [name for name in LESSON_NAMES if (LESSONS / name).is_dir()]
 
 # --- Los ejercicios ------------------------------------------------------------------
 
+# Cada comprobación es un archivo test_*.py de una lección: «Tu turno» (test_ejercicioNN.py),
+# «Construye» (…_construye.py) o «Reto» (…_reto.py).
+CHECKS = [
+    (name, path.name) for name in EXISTING for path in sorted((LESSONS / name).glob("test_*.py"))
+]
+CHECK_IDS = [f"{lesson}/{check}" for lesson, check in CHECKS]
+
 
 def test_the_course_has_its_numbered_lessons() -> None:
     found = sorted(p.name for p in LESSONS.iterdir() if re.match(r"\d\d_", p.name))
     assert found == LESSON_NAMES
 
 
-def _pytest(folder: str, *args: str) -> subprocess.Popen:
+def _pytest(folder: str, *args: str, **env: str) -> subprocess.Popen:
     """Lanza «python -m pytest ...» con EJERCICIO=folder, como lo haría un estudiante."""
-    env = {**os.environ, "EJERCICIO": folder}
-    env.pop("PYTEST_ADDOPTS", None)
+    environ = {**os.environ, "EJERCICIO": folder, **env}
+    environ.pop("PYTEST_ADDOPTS", None)
+    if "PISTA" not in env:
+        environ.pop("PISTA", None)
     command = [sys.executable, "-m", "pytest", *args, "-q", "-p", "no:cacheprovider"]
     command += ["-p", "no:hypothesispytest"]  # Las lecciones no lo usan: arranque más rápido.
     return subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        command, cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
 
 
@@ -68,15 +83,15 @@ def check_runs() -> dict[str, tuple[int, str]]:
     """Ejecuta a la vez las comprobaciones: todas las soluciones juntas y cada ejercicio aparte.
 
     Las soluciones van en un solo proceso (así se comprueba también que «python -m pytest
-    lessons» funciona entero); cada ejercicio sin tocar va en el suyo, con -x: basta con el
-    primer fallo, y no se esperan los plazos de las demás pruebas.
+    lessons» funciona entero); cada comprobación con su ejercicio sin tocar va en el suyo,
+    con -x: basta con el primer fallo, y no se esperan los plazos de las demás pruebas.
     """
     procs = {"solucion": _pytest("solucion", "lessons", "-rA")}
-    for name in EXISTING:
-        procs[name] = _pytest("ejercicio", f"lessons/{name}", "-x")
+    for lesson, check in CHECKS:
+        procs[f"{lesson}/{check}"] = _pytest("ejercicio", f"lessons/{lesson}/{check}", "-x")
     results = {}
     for key, proc in procs.items():
-        out, _ = proc.communicate(timeout=120)
+        out, _ = proc.communicate(timeout=180)
         results[key] = (proc.returncode, out.decode(errors="replace"))
     return results
 
@@ -89,7 +104,10 @@ def test_the_check_passes_on_the_reference_solution(check_runs, lesson) -> None:
     mine = [line for line in output.splitlines() if f" lessons/{lesson}/" in line]
     bad = [line for line in mine if not line.startswith("PASSED")]
     assert not bad, f"La solución de {lesson} no pasa su comprobación:\n{output}"
-    assert mine, f"La comprobación de {lesson} no ejecutó ninguna prueba:\n{output}"
+    for _, check in [c for c in CHECKS if c[0] == lesson]:
+        assert any(f"/{check}::" in line for line in mine), (
+            f"La comprobación {lesson}/{check} no ejecutó ninguna prueba:\n{output}"
+        )
 
 
 def test_all_solutions_pass_together_with_a_spanish_cheer(check_runs) -> None:
@@ -101,15 +119,27 @@ def test_all_solutions_pass_together_with_a_spanish_cheer(check_runs) -> None:
     assert "¡Bien!" in output, "La comprobación debe felicitar en español al aprobar"
 
 
-@pytest.mark.parametrize("lesson", EXISTING)
-def test_the_check_fails_on_the_untouched_starter_with_a_hint(check_runs, lesson) -> None:
+def hint_texts(lesson: str) -> list[str]:
+    """Todas las pistas de una lección (cada nivel de cada comprobación)."""
+    return [hint for levels in course.hints(lesson).values() for hint in levels]
+
+
+@pytest.mark.parametrize(("lesson", "check"), CHECKS, ids=CHECK_IDS)
+def test_the_check_fails_on_the_untouched_starter_and_says_how_to_ask_for_a_hint(
+    check_runs, lesson, check
+) -> None:
     if not course.starter_untouched(lesson):
         pytest.skip(course.touched_starter_reason(lesson))
-    code, output = check_runs[lesson]
+    code, output = check_runs[f"{lesson}/{check}"]
     # 1 = alguna prueba falló; 2, 3 o 4 serían errores de importación o de uso.
     assert code == 1, f"El ejercicio sin tocar de {lesson} debería fallar (código 1):\n{output}"
     assert " error" not in output.splitlines()[-1], f"Errores, no fallos, en {lesson}:\n{output}"
-    assert "Pista" in output, f"Un fallo de {lesson} debe mostrar su pista en español"
+    assert "Qué se comprueba" in output, f"Un fallo de {lesson} debe decir qué comprueba"
+    assert f"python -m lessons.pista {lesson[:2]}" in output, (
+        f"Un fallo de {lesson} debe decir cómo pedir una pista:\n{output}"
+    )
+    shown = [hint for hint in hint_texts(lesson) if hint in output]
+    assert not shown, f"{lesson}/{check} enseña pistas sin que nadie las pida: {shown}"
 
 
 @pytest.mark.parametrize("lesson", EXISTING)
@@ -130,9 +160,102 @@ def test_starters_mark_their_todos_and_mirror_the_solutions(lesson) -> None:
     assert list((LESSONS / lesson).glob("test_*.py")), f"{lesson} no tiene comprobación"
 
 
+# --- Las pistas: en tres niveles, y solo cuando se piden -------------------------------
+
+
+@pytest.fixture(scope="module")
+def collected_checks() -> dict[str, set[str]]:
+    """Lección → nombres de sus comprobaciones, tal como las recoge pytest."""
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "lessons", "--collect-only", "-q"],
+        cwd=ROOT,
+        env={**os.environ, "EJERCICIO": "solucion"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    names: dict[str, set[str]] = {}
+    for line in out.splitlines():
+        if line.startswith("lessons/") and "::" in line:
+            lesson = line.split("/")[1]
+            names.setdefault(lesson, set()).add(line.split("::")[-1].split("[")[0])
+    return names
+
+
+@pytest.mark.parametrize("lesson", EXISTING)
+def test_every_check_has_three_levels_of_hints_and_no_hint_is_left_over(
+    collected_checks, lesson
+) -> None:
+    if not course.has_solution(lesson):
+        pytest.skip(course.missing_solution_reason(lesson))
+    hints = course.hints(lesson)
+    checks = collected_checks.get(lesson, set())
+    assert checks, f"No se recogió ninguna comprobación de {lesson}"
+    assert not checks - set(hints), f"{lesson}/pistas.py no tiene pistas de {checks - set(hints)}"
+    assert not set(hints) - checks, f"{lesson}/pistas.py tiene pistas de más: {set(hints) - checks}"
+    for name, levels in hints.items():
+        assert len(levels) == 3 and all(level.strip() for level in levels), (
+            f"{lesson}: {name} debe tener tres niveles de pista (empujón, dónde mirar, la línea)"
+        )
+        assert len(set(levels)) == 3, f"{lesson}: los tres niveles de {name} son distintos"
+
+
+def test_asking_with_pista_shows_the_hints_up_to_that_level() -> None:
+    lesson = "01_que_es_websocket"
+    if not course.starter_untouched(lesson):
+        pytest.skip(course.touched_starter_reason(lesson))
+    levels = course.hints(lesson)["test_el_eco_devuelve_el_mismo_texto"]
+    runs = {
+        n: _pytest("ejercicio", f"lessons/{lesson}", "-x", PISTA=str(n)).communicate(timeout=60)
+        for n in (1, 3)
+    }
+    first, third = (out.decode() for out, _ in runs.values())
+    assert levels[0] in first and levels[1] not in first and levels[2] not in first, first
+    assert all(level in third for level in levels), third
+
+
+def _pista(*args: str, folder: str = "ejercicio") -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "lessons.pista", *args],
+        cwd=ROOT,
+        env={**os.environ, "EJERCICIO": folder},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_the_pista_command_gives_one_level_at_a_time_for_the_first_failing_check() -> None:
+    lesson = "01_que_es_websocket"
+    if not course.starter_untouched(lesson):
+        pytest.skip(course.touched_starter_reason(lesson))
+    levels = course.hints(lesson)["test_el_eco_devuelve_el_mismo_texto"]
+    first = _pista("01")
+    assert "test_el_eco_devuelve_el_mismo_texto" in first
+    assert levels[0] in first and levels[1] not in first and levels[2] not in first, first
+    assert "python -m lessons.pista 01 2" in first, "Debe decir cómo pedir el nivel siguiente"
+    third = _pista("1", "3")
+    assert levels[2] in third and levels[0] not in third, third
+
+
+def test_the_pista_command_says_when_there_is_nothing_to_hint() -> None:
+    if not course.has_solution("01_que_es_websocket"):
+        pytest.skip(course.missing_solution_reason("01_que_es_websocket"))
+    assert "pasan: no hace falta pista" in _pista("01", folder="solucion")
+
+
 # --- Los textos ----------------------------------------------------------------------
 
-DOCS = sorted([LESSONS / "README.md", LESSONS / "comparativa.md", *LESSONS.glob("*/README.md")])
+DOCS = sorted(
+    [
+        LESSONS / "README.md",
+        LESSONS / "comparativa.md",
+        LESSONS / "guia_del_profesor.md",
+        *LESSONS.glob("*/README.md"),
+    ]
+)
 DOC_IDS = [str(doc.relative_to(LESSONS)) for doc in DOCS]
 REPO_DIRS = ("stack1_pure", "stack2_http", "common", "tests", "lessons", "benchmarks", "scripts")
 PATH_RE = re.compile(rf"^(?:{'|'.join(REPO_DIRS)})(?:/[\w.*-]+)*/?$")
@@ -152,6 +275,12 @@ EXTERNAL_CLASSES = {
 }
 # Funciones externas que las lecciones nombran como `nombre()`.
 EXTERNAL_MODULES = ("builtins", "asyncio", "tornado.websocket", "tornado.web", "json")
+
+
+def git_ignores(path: str) -> bool:
+    """¿Ignora git esta ruta del repositorio (exista o no)?"""
+    result = subprocess.run(["git", "check-ignore", "-q", "--no-index", path], cwd=ROOT)
+    return result.returncode == 0
 
 
 def read(doc: Path) -> str:
@@ -210,10 +339,10 @@ def repo_functions() -> set[str]:
 
 @pytest.fixture(scope="module")
 def server_options() -> str:
-    """Lo que imprimen «--help» los dos servidores, el benchmark y el cliente de la terminal."""
+    """Lo que imprimen «--help» los servidores, el benchmark, el cliente y lessons.duracion."""
     out = ""
     scripts = ("stack1_pure/server.py", "stack2_http/server.py", "benchmarks/fanout.py")
-    for script in (*scripts, "-m common.cliente"):
+    for script in (*scripts, "-m common.cliente", "-m lessons.duracion"):
         result = subprocess.run(
             [sys.executable, *script.split(), "--help"],
             cwd=ROOT,
@@ -234,8 +363,10 @@ def test_every_repo_path_a_lesson_names_exists(doc) -> None:
         if PATH_RE.match(token)
     ]
     for span in spans:
-        if PATH_RE.match(span):
-            assert list(ROOT.glob(span.rstrip("/"))), f"{doc.name} nombra {span}, que no existe"
+        if PATH_RE.match(span) and not list(ROOT.glob(span.rstrip("/"))):
+            # Lo que crea un programa al ejecutarse (un informe, una clave) no está en el
+            # repositorio: vale si git lo ignora, y así nadie lo sube por error.
+            assert git_ignores(span), f"{doc.name} nombra {span}, que no existe"
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=DOC_IDS)
@@ -292,10 +423,19 @@ def test_every_command_line_option_a_lesson_names_exists(doc, server_options) ->
         if token.startswith("--")
     ]
     for option in named:
-        flag = option.split("=")[0]
-        if flag in ("--no-index", "--directory"):  # De git y de http.server.
-            continue
-        listed = re.search(rf"^\s+{re.escape(flag)}[=\s]", server_options, re.MULTILINE)
+        flag = option.split("=")[0].split()[0]
+        if flag in ("--no-index", "--directory", "--bind", "--protected-mode"):
+            continue  # De git, de http.server y de redis-server.
+        # --no-qr es --qr=false (common/startup/options.py); --help enseña la forma que cambia algo.
+        flags = [flag]
+        if flag.startswith("--no-"):
+            flags.append("--" + flag[len("--no-") :])
+        else:
+            flags.append("--no-" + flag[len("--") :])
+        listed = any(
+            re.search(rf"^\s+{re.escape(name)}[=\s]", server_options, re.MULTILINE)
+            for name in flags
+        )
         assert listed, f"{doc.name} usa la opción {flag}, que los servidores no tienen"
 
 
@@ -419,7 +559,18 @@ def test_the_diff_commands_of_the_comparison_run() -> None:
         if line.startswith("git diff --no-index")
     ]
     assert len(commands) >= 2
+    # La foto más limpia de lo que añade «profesional»: las dos soluciones de «Construye».
+    builds = (
+        "lessons/02_servidor_minimo/solucion/servidor.py "
+        "lessons/04_http_y_websocket/solucion/servidor.py"
+    )
+    assert any(command.endswith(builds) for command in commands), (
+        "comparativa.md debe comparar las soluciones de «Construye» de las lecciones 2 y 4"
+    )
     for command in commands:
+        for path in command.split()[3:]:
+            if "/solucion/" in path and not (ROOT / path).exists():
+                pytest.skip(course.missing_solution_reason(path.split("/")[1]))
         result = subprocess.run(command.split(), cwd=ROOT, capture_output=True, timeout=30)
         # git diff --no-index sale con 1 cuando los archivos difieren (y con 2+ si falla).
         assert result.returncode == 1, f"«{command}» falló: {result.stderr.decode()}"
@@ -494,3 +645,270 @@ def test_checking_solutions_that_were_deleted_says_so_in_spanish(tmp_path) -> No
     assert "01_que_es_websocket no tiene la carpeta «solucion»" in result.stderr
     assert "FileNotFoundError" not in result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
+
+
+# --- La instalación: la primera orden del README basta para el curso ----------------
+
+PROJECT_PACKAGES = {"common", "stack1_pure", "stack2_http", "tests", "lessons", "benchmarks"}
+# Lo único del curso que pide requirements-dev.txt, y la lección lo dice: las pruebas de
+# navegador del paso 4 de la lección 8 (Playwright).
+DEV_ONLY = {"tests/browser"}
+
+
+def requirement_names(path: Path) -> set[str]:
+    """Los paquetes que instala un requirements*.txt, sin versiones (y sus -r)."""
+    names: set[str] = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#")[0].strip()
+        if line.startswith("-r "):
+            names |= requirement_names(path.parent / line[3:].strip())
+        elif line and not line.startswith("-"):
+            names.add(re.match(r"[A-Za-z0-9_.-]+", line).group(0).lower().replace("_", "-"))
+    return names
+
+
+def with_dependencies(names: set[str]) -> set[str]:
+    """Esos paquetes y todo lo que instalan con ellos (las dependencias, sin «extras»)."""
+    seen: set[str] = set()
+    pending = list(names)
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            requires = importlib.metadata.requires(name) or []
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        for requirement in requires:
+            if "extra ==" not in requirement:
+                found = re.match(r"[A-Za-z0-9_.-]+", requirement).group(0)
+                pending.append(found.lower().replace("_", "-"))
+    return seen
+
+
+def files_run_by(lesson: str) -> set[Path]:
+    """Los archivos de Python de una lección y los que ejecutan sus órdenes."""
+    files = {*(LESSONS / lesson).rglob("*.py")}
+    files |= {LESSONS / "ayudas.py", LESSONS / "conftest.py", LESSONS / "pista.py"}
+    for block in code_blocks(read(LESSONS / lesson / "README.md"), "bash"):
+        for line in block.splitlines():
+            words = line.split()
+            for word in words:
+                target = ROOT / word
+                if word in DEV_ONLY or not PATH_RE.match(word) or not target.exists():
+                    continue
+                files |= {target} if target.is_file() else set(target.rglob("*.py"))
+            if words[:2] == ["python", "-m"] and len(words) > 2:
+                module = ROOT / (words[2].replace(".", "/") + ".py")
+                files |= {module} if module.exists() else set()
+    return {f for f in files if f.suffix == ".py"}
+
+
+def imported_modules(files: set[Path]) -> set[str]:
+    """Los módulos de fuera que importan esos archivos y los del proyecto que importan."""
+    pending, seen, outside = list(files), set(), set()
+    while pending:
+        path = pending.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        if path.parent.name == "benchmarks":  # Se importan y se lanzan entre ellos.
+            pending += path.parent.glob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                # «from common import qr» importa también el módulo common/qr.py.
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                local = path.parent / f"{top}.py"
+                if top in PROJECT_PACKAGES or local.exists():
+                    candidates = [ROOT / (name.replace(".", "/") + ".py"), local]
+                    candidates.append(ROOT / name.replace(".", "/") / "__init__.py")
+                    pending += [c for c in candidates if c.exists()]
+                elif top not in sys.stdlib_module_names and top not in ("ayudas", "conftest"):
+                    outside.add(top)
+    return outside
+
+
+# Los plugins de pytest no se importan: se notan por lo que usan las comprobaciones.
+PLUGINS = {"pytest-tornado": "gen_test"}
+
+
+def test_requirements_txt_is_enough_for_every_lesson() -> None:
+    provided = with_dependencies(requirement_names(ROOT / "requirements.txt"))
+    distributions = importlib.metadata.packages_distributions()
+    files = set().union(*(files_run_by(lesson) for lesson in LESSON_NAMES))
+    missing = {}
+    for module in imported_modules(files):
+        names = {d.lower().replace("_", "-") for d in distributions.get(module, [module])}
+        if not names & provided:
+            missing[module] = sorted(names)
+    for plugin, used in PLUGINS.items():
+        if plugin not in provided and any(used in read(path) for path in files):
+            missing[plugin] = [plugin]
+    assert not missing, (
+        "El curso importa (en sus comprobaciones o en lo que ejecutan sus órdenes) módulos "
+        f"que requirements.txt no instala: {missing}. Añádelos, o di en la lección que ese "
+        "paso necesita requirements-dev.txt (DEV_ONLY)."
+    )
+
+
+def test_the_readme_says_what_each_requirements_file_brings() -> None:
+    readme = read(ROOT / "README.md")
+    row = next(line for line in readme.splitlines() if line.startswith("| `requirements.txt`"))
+    for name in sorted(requirement_names(ROOT / "requirements.txt") - {"setuptools"}):
+        pretty = {"pytest-tornado": "pytest-tornado", "segno": "segno"}.get(name, name)
+        assert pretty.lower() in row.lower(), f"La tabla del README no dice que trae {name}"
+    assert "las trece lecciones" in row
+
+
+# --- Lo que las lecciones dejan en el disco, y a quién escuchan ------------------------
+
+
+def bash_lines(doc: Path) -> list[str]:
+    return [line for block in code_blocks(read(doc), "bash") for line in block.splitlines()]
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=DOC_IDS)
+def test_what_a_lesson_command_writes_is_ignored_by_git(doc) -> None:
+    outputs = []
+    for line in bash_lines(doc):
+        outputs += re.findall(r"(?:>|-keyout|-out|--out=)\s*([^\s|;&]+)", line)
+    for path in outputs:
+        assert git_ignores(path), (
+            f"{doc.name}: una orden escribe {path}, que git no ignora: escribe en datos/ o en "
+            "benchmarks/resultados/ (o añádelo a .gitignore), para que nadie lo suba sin querer"
+        )
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=DOC_IDS)
+def test_redis_in_a_lesson_listens_only_on_this_machine(doc) -> None:
+    for line in bash_lines(doc):
+        if line.startswith("redis-server"):
+            assert "--bind 127.0.0.1" in line, f"{doc.name}: «{line}» escucha en toda la red"
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=DOC_IDS)
+def test_commands_reach_the_servers_at_the_address_the_banner_prints(doc) -> None:
+    # El banner dice 127.0.0.1: «localhost» puede ser ::1 (IPv6) y dar otra identidad.
+    # La lección 3 usa localhost a propósito: es el origen de una página, no un servidor.
+    if doc.parent.name == "03_cliente_file":
+        return
+    for line in bash_lines(doc):
+        assert not re.search(r"(?:ws|http)://localhost:(?:8000|8001|8002|8765|8766)", line), (
+            f"{doc.name}: «{line}» usa localhost; el banner imprime 127.0.0.1"
+        )
+
+
+# --- Cuánto dura el curso: lo que mide lessons/duracion.py, igual en todas partes ------
+
+
+@pytest.fixture(scope="module")
+def durations():
+    """Lo que mide «python -m lessons.duracion» de cada lección (su módulo, cargado)."""
+    spec = importlib.util.spec_from_file_location("_duracion", LESSONS / "duracion.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # Sus dataclasses lo necesitan.
+    spec.loader.exec_module(module)
+    return module, {d.leccion: d for d in module.curso()}
+
+
+def expected_duration(module, measured) -> str:
+    """Cómo se escribe la duración de una lección: «1 h 10 min» o «50 min + reto 45 min»."""
+    text = module.como_texto(measured.sesion)
+    return text + (f" + reto {module.como_texto(measured.reto)}" if measured.reto else "")
+
+
+@pytest.mark.parametrize("lesson", EXISTING)
+def test_each_lesson_header_and_the_course_map_give_the_measured_duration(
+    durations, lesson
+) -> None:
+    module, measured = durations
+    expected = expected_duration(module, measured[lesson])
+    header = read(LESSONS / lesson / "README.md").split("## Objetivo")[0]
+    assert f"**Duración:** {expected} ·" in header, (
+        f"{lesson}/README.md debería decir «**Duración:** {expected}» (python -m lessons.duracion)"
+    )
+    row = next(line for line in read(LESSONS / "README.md").splitlines() if f"]({lesson}/" in line)
+    assert f"| {expected} |" in row, f"El mapa del curso debería dar {expected} a {lesson}"
+
+
+def test_the_course_map_the_readme_and_the_guide_agree_on_the_total(durations) -> None:
+    module, measured = durations
+    total = module.como_texto(sum(d.sesion for d in measured.values()))
+    retos = module.como_texto(sum(d.reto for d in measured.values()))
+    sentence = f"{total} en clase, más {retos} de retos"
+    for doc in (LESSONS / "README.md", ROOT / "README.md", LESSONS / "guia_del_profesor.md"):
+        text = " ".join(read(doc).split())  # Da igual dónde se parta la línea.
+        assert sentence in text, f"{doc.name} debería decir «{sentence}»"
+
+
+def test_the_guide_has_the_measured_breakdown_of_every_lesson(durations) -> None:
+    module, measured = durations
+    guide = read(LESSONS / "guia_del_profesor.md")
+    for lesson, d in measured.items():
+        row = next((line for line in guide.splitlines() if line.startswith(f"| {lesson[:2]} ")), "")
+        numbers = [int(n) for n in re.findall(r"\| (\d+) ", row)]
+        expected = [round(d.lectura), round(d.pasos), round(d.ejercicios), round(d.preguntas)]
+        assert len(numbers) >= 4, f"La guía no tiene la fila de la lección {lesson[:2]}"
+        # Un par de minutos de holgura: una frase más en una lección no rompe la tabla.
+        assert all(abs(a - b) <= 2 for a, b in zip(numbers[1:5], expected)), (
+            f"La guía da {numbers[1:5]} a la lección {lesson[:2]}; ahora mide {expected}"
+        )
+        assert expected_duration(module, d) in row
+
+
+def test_the_guide_plans_every_lesson_and_answers_every_question() -> None:
+    guide = read(LESSONS / "guia_del_profesor.md")
+    plan = guide.split("## Un plan: una lección por sesión")[1].split("\n## ")[0]
+    answers = guide.split("## Respuestas a las preguntas")[1]
+    for lesson in EXISTING:
+        number = int(lesson[:2])
+        assert f"]({lesson}/README.md)" in plan, f"El plan de sesiones no incluye {lesson}"
+        questions = read(LESSONS / lesson / "README.md").split("## Preguntas")[1].split("\n## ")[0]
+        asked = len(re.findall(r"^\d+\. ", questions, re.MULTILINE))
+        section = re.search(rf"^### Lección {number} ·.*?(?=^### |\Z)", answers, re.M | re.S)
+        assert section, f"La guía no tiene respuestas para la lección {number}"
+        answered = len(re.findall(r"^\d+\. ", section.group(0), re.MULTILINE))
+        assert answered == asked, (
+            f"La lección {number} hace {asked} preguntas y la guía responde {answered}"
+        )
+    assert "## Plan compacto: dos semanas" in guide
+    assert "## Qué puede salir mal en el aula" in guide
+
+
+def test_the_lesson_4_page_never_writes_received_text_as_html() -> None:
+    # En un navegador lo comprueba tests/browser/test_lesson_page.py; aquí, sin él.
+    script = read(LESSONS / "04_http_y_websocket" / "pagina" / "chat.js")
+    for sink in (".innerHTML", ".outerHTML", "insertAdjacentHTML", "document.write"):
+        assert sink not in script, f"pagina/chat.js usa {sink}: el texto de otros podría ejecutarse"
+    html = read(LESSONS / "04_http_y_websocket" / "pagina" / "index.html")
+    assert "<script>" not in html, "Sin scripts dentro del HTML: solo /static/chat.js"
+
+
+def test_the_pista_command_says_when_the_check_cannot_even_start(tmp_path) -> None:
+    copy = tmp_path / "lessons"
+    lesson = copy / "01_que_es_websocket"
+    lesson.mkdir(parents=True)
+    for name in ("conftest.py", "ayudas.py", "pista.py"):
+        (copy / name).write_bytes((LESSONS / name).read_bytes())
+    for path in (LESSONS / "01_que_es_websocket").glob("*.py"):
+        (lesson / path.name).write_bytes(path.read_bytes())
+    (lesson / "ejercicio").mkdir()  # Sin solucion/: la comprobación no puede empezar.
+    result = subprocess.run(
+        [sys.executable, "-m", "lessons.pista", "01"],
+        cwd=tmp_path,
+        env={**os.environ, "EJERCICIO": "solucion"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "no llega a empezar" in output and "no tiene la carpeta «solucion»" in output, output
+    assert "no hace falta pista" not in output

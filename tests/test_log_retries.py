@@ -100,8 +100,9 @@ def open_log(request: pytest.FixtureRequest, tmp_path: Path, io_loop) -> AsyncIt
         elif kind == "sqlite":
             log = SqliteLog(tmp_path / "chat.sqlite3", history)
         else:
-            log = RedisLog(RedisLink(redis.url), history, [ROOM])
+            log = RedisLog(RedisLink(redis.url), history)
             await log.start()
+            await log.watch(ROOM)  # Como el servidor cuando alguien entra en la sala.
         opened.append(log)
         return log
 
@@ -265,12 +266,14 @@ async def test_an_old_database_gains_the_sender_column_and_keeps_its_history(tmp
 async def test_a_redis_process_that_loads_a_room_recognises_retries_from_its_copy(
     redis_server,
 ) -> None:
-    first = RedisLog(RedisLink(redis_server.url), 1000, [ROOM])
-    second = RedisLog(RedisLink(redis_server.url), 1000, [ROOM])
+    first = RedisLog(RedisLink(redis_server.url), 1000)
+    second = RedisLog(RedisLink(redis_server.url), 1000)
     try:
         await first.start()
+        await first.watch(ROOM)
         seq = await Chat(first).send("clave-de-ana", "mismo", "una vez")
         await second.start()  # Otro proceso, que carga la sala de Redis.
+        await second.watch(ROOM)
         redis_server.stop()
         # Sin Redis, su copia ya sabe de quién era ese cid: el reintento tiene su ack.
         assert await Chat(second).send("clave-de-ana", "mismo", "una vez") == seq
@@ -285,9 +288,10 @@ async def test_a_redis_stream_written_before_senders_existed_still_loads(redis_s
     redis_server.command("SET", "chat:seq:general", "1")
     redis_server.command("XADD", "chat:stream:general", "1-0", "c", "c1", "f", frame, "w", "x:0")
     redis_server.command("ZADD", "chat:cids:general", "1", "c1")
-    log = RedisLog(RedisLink(redis_server.url), 1000, [ROOM])
+    log = RedisLog(RedisLink(redis_server.url), 1000)
     try:
         await log.start()
+        await log.watch(ROOM)
         assert [json.loads(f)["text"] for f in log.recent(ROOM)] == ["de antes"]
         chat = Chat(log)
         assert await chat.send("clave-de-ana", "c1", "nuevo") == 2

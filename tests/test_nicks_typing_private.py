@@ -173,7 +173,7 @@ async def test_a_nick_that_redis_gives_to_another_process_goes_back_to_the_old_o
     luis, _ = await enter(connect, ws_base)
     await ana.write_message(send("nick", nick="Bea"))
     await next_of(luis, "nick")
-    presence._put_nick("general", who, "Ana")  # Lo que Redis dice que tiene.
+    presence.put_nick("general", who, "Ana")  # Lo que Redis dice que tiene.
     presence._notify(Change("refused", "general", who, "Ana", asked="Bea"))
     assert (await next_of(ana, "error"))["code"] == "nick_taken"
     assert await next_of(luis, "nick") == {"type": "nick", "who": who, "nick": "Ana"}

@@ -264,6 +264,7 @@ async def test_two_processes_giving_one_nickname_at_once_leave_it_to_one_person(
     for presence in (first, second):
         presence.subscribe(changes.append)
         await presence.start()
+        await presence.watch("general")  # Lo que hace el servidor cuando alguien entra.
     try:
         first.join("general", "127.0.0.1:1001")
         second.join("general", "127.0.0.1:2002")

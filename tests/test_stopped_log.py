@@ -165,6 +165,7 @@ async def test_a_redis_writer_stopped_by_a_bug_answers_everyone_and_turns_unheal
 ) -> None:
     log = RedisLog(RedisLink(redis_server.url))
     await log.start()
+    await log.watch("general")  # Como el servidor cuando alguien entra en la sala.
     try:
         assert log.healthy
         broken = append(log, "roto", encode=buggy_encode)
@@ -188,6 +189,7 @@ async def test_a_redis_reader_stopped_by_a_bug_turns_the_log_unhealthy(redis_ser
     status: asyncio.Future = asyncio.get_running_loop().create_future()
     log.on_status(lambda degraded, text: status.done() or status.set_result(degraded))
     await log.start()
+    await log.watch("general")  # Como el servidor cuando alguien entra en la sala.
     try:
         assert isinstance(await append(log, "primero", cid="p").get(), int)
         # El lector lo ve en el stream (después del ack), lo reparte y se rompe.

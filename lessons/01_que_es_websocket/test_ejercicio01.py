@@ -17,7 +17,7 @@ def app():
 
 @pytest.mark.gen_test
 async def test_el_eco_devuelve_el_mismo_texto(conectar, ws_base) -> None:
-    """En EcoSocket.on_message, llama a self.write_message(message): vuelve a quien lo envió."""
+    """Lo que envía un cliente vuelve a ese mismo cliente."""
     cliente = await conectar(f"{ws_base}/eco")
     await cliente.write_message("hola")
     assert await recibir(cliente) == "hola", "El eco debe devolver exactamente el mismo texto."
@@ -25,7 +25,7 @@ async def test_el_eco_devuelve_el_mismo_texto(conectar, ws_base) -> None:
 
 @pytest.mark.gen_test
 async def test_el_eco_respeta_tildes_emojis_y_varias_lineas(conectar, ws_base) -> None:
-    """No transformes el texto (ni strip(), ni upper()): devuelve «message» tal cual."""
+    """El texto vuelve exactamente igual: espacios, tildes, emojis y saltos de línea."""
     cliente = await conectar(f"{ws_base}/eco")
     texto = "  ¿Qué tal, ñandú? 🎉\nsegunda línea  "
     await cliente.write_message(texto)
@@ -34,7 +34,7 @@ async def test_el_eco_respeta_tildes_emojis_y_varias_lineas(conectar, ws_base) -
 
 @pytest.mark.gen_test
 async def test_el_eco_solo_responde_a_quien_envia(conectar, ws_base) -> None:
-    """Un eco no es un broadcast: usa self.write_message (este cliente), no un bucle sobre todos."""
+    """El eco solo responde a quien envía: otro cliente conectado no recibe nada."""
     ana, luis = await conectar(f"{ws_base}/eco"), await conectar(f"{ws_base}/eco")
     await ana.write_message("solo para Ana")
     assert await recibir(ana) == "solo para Ana"
@@ -43,7 +43,7 @@ async def test_el_eco_solo_responde_a_quien_envia(conectar, ws_base) -> None:
 
 @pytest.mark.gen_test
 async def test_un_frame_binario_vuelve_en_binario(conectar, ws_base) -> None:
-    """Reto: si message es bytes, llama a self.write_message(message, binary=True)."""
+    """Reto: un frame binario vuelve como frame binario, con los mismos bytes."""
     cliente = await conectar(f"{ws_base}/eco")
     await cliente.write_message(b"\x00\x01\x02", binary=True)
     recibido = await asyncio.wait_for(cliente.read_message(), ESPERA)

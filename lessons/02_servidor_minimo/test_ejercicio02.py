@@ -1,4 +1,7 @@
-"""Comprobación de la lección 2: python -m pytest lessons/02_servidor_minimo"""
+"""Comprobación de «Tu turno» (lección 2).
+
+python -m pytest lessons/02_servidor_minimo/test_ejercicio02.py
+"""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ def app():
 
 @pytest.mark.gen_test
 async def test_los_demas_reciben_el_mensaje(conectar, ws_base) -> None:
-    """Los demás siguen recibiendo todo: el mensaje sale con self.hub.broadcast(...)."""
+    """Un mensaje de Ana llega a Luis y a Eva, los demás conectados."""
     ana, luis, eva = [await conectar(ws_base) for _ in range(3)]
     await ana.write_message("Ana: hola")
     assert await recibir(luis) == "Ana: hola"
@@ -26,7 +29,7 @@ async def test_los_demas_reciben_el_mensaje(conectar, ws_base) -> None:
 
 @pytest.mark.gen_test
 async def test_quien_envia_no_recibe_su_propio_mensaje(conectar, ws_base) -> None:
-    """Hub.broadcast acepta exclude=: pásale self para saltarte a quien envió el mensaje."""
+    """Quien envía un mensaje no lo recibe de vuelta."""
     ana, luis = await conectar(ws_base), await conectar(ws_base)
     await ana.write_message("Ana: hola")
     assert await recibir(luis) == "Ana: hola"
@@ -35,7 +38,7 @@ async def test_quien_envia_no_recibe_su_propio_mensaje(conectar, ws_base) -> Non
 
 @pytest.mark.gen_test
 async def test_cuantos_responde_solo_a_quien_pregunta(conectar, ws_base) -> None:
-    """Usa self.hub.send(self, texto) y escribe la frase exacta: «Conectados: 3»"""
+    """«/cuantos» recibe «Conectados: 3» solo quien lo pregunta; los demás, nada."""
     ana, luis, eva = [await conectar(ws_base) for _ in range(3)]
     await ana.write_message("/cuantos")
     assert await recibir(ana) == "Conectados: 3"
@@ -45,7 +48,7 @@ async def test_cuantos_responde_solo_a_quien_pregunta(conectar, ws_base) -> None
 
 @pytest.mark.gen_test
 async def test_cuantos_cuenta_tambien_a_quien_se_va(conectar, ws_base) -> None:
-    """len(self.hub) ya cuenta bien: ChatSocket.on_close saca la conexión del hub."""
+    """Tras irse Luis, «/cuantos» cuenta solo a los que quedan."""
     ana, luis = await conectar(ws_base), await conectar(ws_base)
     luis.close()
     while await luis.read_message() is not None:

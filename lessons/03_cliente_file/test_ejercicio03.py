@@ -21,7 +21,7 @@ def app():
     ["null", "http://localhost:8001", "http://127.0.0.1:8001", "http://localhost"],
 )
 def test_acepta_file_y_las_paginas_de_este_equipo(origin) -> None:
-    """Acepta «null» y http://localhost:PUERTO o http://127.0.0.1:PUERTO (mira partes.hostname)."""
+    """Se aceptan «null» y las páginas http de este equipo, con o sin puerto."""
     assert origen.origen_aceptado(origin), f"{origin} debería poder conectarse."
 
 
@@ -39,13 +39,13 @@ def test_acepta_file_y_las_paginas_de_este_equipo(origin) -> None:
     ],
 )
 def test_rechaza_cualquier_otra_web(origin) -> None:
-    """Usa «partes.hostname in EQUIPOS_LOCALES» (nombre exacto), nunca startswith ni «in origin»."""
+    """Cualquier otro origen se rechaza, también los que se disfrazan de «localhost»."""
     assert not origen.origen_aceptado(origin), f"{origin!r} NO debería poder conectarse."
 
 
 @pytest.mark.gen_test
 async def test_una_pagina_de_localhost_chatea_de_verdad(conectar, ws_base) -> None:
-    """check_origin llama a tu origen_aceptado: si devuelve False, Tornado responde 403."""
+    """Una página servida en http://localhost:8001 abre el WebSocket y chatea."""
     cliente = await conectar(ws_base, cabeceras={"Origin": "http://localhost:8001"})
     await cliente.write_message("Ana: hola desde http://localhost:8001")
     assert await recibir(cliente) == "Ana: hola desde http://localhost:8001"
@@ -53,7 +53,7 @@ async def test_una_pagina_de_localhost_chatea_de_verdad(conectar, ws_base) -> No
 
 @pytest.mark.gen_test
 async def test_una_web_ajena_recibe_403(conectar, ws_base) -> None:
-    """Una web ajena no debe poder abrir el WebSocket: check_origin debe devolver False (403)."""
+    """Una web ajena recibe un 403 en el handshake."""
     with pytest.raises(HTTPClientError) as error:
         await conectar(ws_base, cabeceras={"Origin": "http://localhost.otro-sitio.example"})
     assert error.value.code == 403

@@ -1,4 +1,7 @@
-"""Comprobación de la lección 4: python -m pytest lessons/04_http_y_websocket"""
+"""Comprobación de «Tu turno» (lección 4).
+
+python -m pytest lessons/04_http_y_websocket/test_ejercicio04.py
+"""
 
 from __future__ import annotations
 
@@ -24,20 +27,21 @@ async def salud(http_client, base_url) -> dict:
     try:
         respuesta = await http_client.fetch(base_url + "/salud")
     except HTTPClientError as error:
-        raise AssertionError(f"GET /salud respondió {error.code}: ¿añadiste la ruta?") from None
-    assert "application/json" in respuesta.headers["Content-Type"], "Responde con un dict."
+        raise AssertionError(f"GET /salud respondió {error.code}.") from None
+    tipo = respuesta.headers["Content-Type"]
+    assert "application/json" in tipo, f"/salud debe responder JSON, y su tipo es {tipo}."
     return json.loads(respuesta.body)
 
 
 @pytest.mark.gen_test
 async def test_salud_responde_json_sin_nadie_conectado(http_client, base_url) -> None:
-    """Añade (r"/salud", SaludHandler, {"hub": hub}) en make_app y responde con self.write({…})."""
+    """GET /salud responde el JSON {"estado": "ok", "conectados": 0} con nadie conectado."""
     assert await salud(http_client, base_url) == {"estado": "ok", "conectados": 0}
 
 
 @pytest.mark.gen_test
 async def test_salud_cuenta_las_conexiones_del_chat(http_client, base_url, conectar, ws_base):
-    """El hub que recibe SaludHandler es el mismo del chat: len(self.hub) cuenta los WebSocket."""
+    """Con dos WebSocket abiertos en el chat, /salud dice «conectados»: 2."""
     await conectar(f"{ws_base}/ws")
     await conectar(f"{ws_base}/ws")
     assert (await salud(http_client, base_url))["conectados"] == 2
@@ -45,14 +49,14 @@ async def test_salud_cuenta_las_conexiones_del_chat(http_client, base_url, conec
 
 @pytest.mark.gen_test
 async def test_la_pagina_del_chat_sigue_funcionando(http_client, base_url) -> None:
-    """No quites las rutas del Stack 2: make_app parte de make_chat_app(hub) y solo añade."""
+    """La página del chat sigue en «/», en la misma aplicación que las rutas nuevas."""
     respuesta = await http_client.fetch(base_url + "/")
     assert b"/static/chat/main.js" in respuesta.body
 
 
 @pytest.mark.gen_test
 async def test_espera_no_bloquea_el_chat(http_client, base_url, conectar, ws_base, monkeypatch):
-    """time.sleep congela el loop entero. Usa «async def get» y «await asyncio.sleep(...)»."""
+    """Mientras /espera tarda su segundo, un cliente nuevo del chat recibe su welcome al momento."""
     empezada: list[bool] = []
     monkeypatch.setattr(rutas.EsperaHandler, "prepare", lambda handler: empezada.append(True))
     loop = asyncio.get_running_loop()
@@ -64,4 +68,4 @@ async def test_espera_no_bloquea_el_chat(http_client, base_url, conectar, ws_bas
     await recibir_evento(cliente, "welcome")
     tardanza = loop.time() - inicio
     await asyncio.wait_for(lenta, ESPERA)
-    assert tardanza < 0.3, f"El chat tardó {tardanza:.1f} s en responder: el loop estaba bloqueado."
+    assert tardanza < 0.3, f"El chat tardó {tardanza:.1f} s en responder mientras /espera esperaba."

@@ -1,4 +1,7 @@
-"""Comprobación de la lección 6: python -m pytest lessons/06_protocolo_json"""
+"""Comprobación de «Tu turno» (lección 6).
+
+python -m pytest lessons/06_protocolo_json/test_ejercicio06.py
+"""
 
 from __future__ import annotations
 
@@ -17,11 +20,11 @@ def app():
     return escribiendo.make_app(Hub())
 
 
-async def entrar_dos(conectar, ws_base):
-    """Ana y Luis entran; se leen los welcome y el join, para empezar limpios."""
-    ana = await conectar(f"{ws_base}/ws")
+async def entrar_dos(conectar, ws_base, sala: str = "general"):
+    """Ana y Luis entran en una sala; se leen los welcome y el join, para empezar limpios."""
+    ana = await conectar(f"{ws_base}/ws/{sala}")
     await recibir_evento(ana, "welcome")
-    luis = await conectar(f"{ws_base}/ws")
+    luis = await conectar(f"{ws_base}/ws/{sala}")
     await recibir_evento(luis, "welcome")
     await recibir_evento(ana, "join")
     return ana, luis
@@ -29,7 +32,7 @@ async def entrar_dos(conectar, ws_base):
 
 @pytest.mark.gen_test
 async def test_typing_es_un_tipo_que_el_servidor_acepta(conectar, ws_base) -> None:
-    """Añade typing=(parse_typing, on_typing) a EVENTS, la tabla de despacho."""
+    """El servidor acepta el tipo «typing»: lo nombra entre los tipos que conoce."""
     ana, _ = await entrar_dos(conectar, ws_base)
     await ana.write_message(json.dumps({"type": "nada"}))
     error = await recibir_evento(ana, "error")
@@ -38,7 +41,7 @@ async def test_typing_es_un_tipo_que_el_servidor_acepta(conectar, ws_base) -> No
 
 @pytest.mark.gen_test
 async def test_los_demas_ven_quien_escribe(conectar, ws_base) -> None:
-    """En on_typing: self.hub.broadcast(escribiendo(self.identity), exclude=self)."""
+    """Cuando Ana envía «typing», Luis recibe {"type": "typing", "who": la IP:puerto de Ana}."""
     ana, luis = await entrar_dos(conectar, ws_base)
     await ana.write_message(json.dumps({"type": "typing"}))
     evento = await recibir_evento(luis, "typing")
@@ -47,7 +50,7 @@ async def test_los_demas_ven_quien_escribe(conectar, ws_base) -> None:
 
 @pytest.mark.gen_test
 async def test_quien_escribe_no_recibe_su_propio_typing(conectar, ws_base) -> None:
-    """Pasa exclude=self a Hub.broadcast: tu propia página ya sabe que estás escribiendo."""
+    """Ana no recibe su propio «typing»."""
     ana, luis = await entrar_dos(conectar, ws_base)
     await ana.write_message(json.dumps({"type": "typing"}))
     await recibir_evento(luis, "typing")
@@ -55,8 +58,22 @@ async def test_quien_escribe_no_recibe_su_propio_typing(conectar, ws_base) -> No
 
 
 @pytest.mark.gen_test
+async def test_solo_lo_ven_los_de_su_sala(conectar, ws_base) -> None:
+    """Con Ana y Luis en «clase» y Pedro en «recreo», el «typing» de Ana no llega a Pedro."""
+    ana, luis = await entrar_dos(conectar, ws_base, "clase")
+    pedro = await conectar(f"{ws_base}/ws/recreo")
+    await recibir_evento(pedro, "welcome")
+    await ana.write_message(json.dumps({"type": "typing"}))
+    await recibir_evento(luis, "typing")
+    # Pedro recibe en orden: si lo primero que ve es su propio mensaje, el typing no llegó.
+    await pedro.write_message(json.dumps({"type": "message", "text": "en el recreo"}))
+    evento = await recibir_evento(pedro)
+    assert evento["type"] == "message", f"Pedro, en otra sala, recibió {evento}"
+
+
+@pytest.mark.gen_test
 async def test_los_mensajes_y_los_errores_siguen_igual(conectar, ws_base) -> None:
-    """Lo demás sigue igual: la tabla de despacho empieza con la del Stack 2."""
+    """Los mensajes y los errores del Stack 2 siguen funcionando igual."""
     ana, luis = await entrar_dos(conectar, ws_base)
     await ana.write_message("{roto")
     assert (await recibir_evento(ana, "error"))["code"] == "invalid_json"
@@ -66,7 +83,7 @@ async def test_los_mensajes_y_los_errores_siguen_igual(conectar, ws_base) -> Non
 
 @pytest.mark.gen_test
 async def test_quien_inunda_con_typing_acaba_fuera_como_con_mensajes(conectar, ws_base) -> None:
-    """No hace falta código: on_message pasa todos los tipos por el control de inundación."""
+    """Quien envía 300 «typing» seguidos recibe «too_fast» y acaba cerrado con 1008."""
     ana, _ = await entrar_dos(conectar, ws_base)
     for _ in range(300):
         await ana.write_message(json.dumps({"type": "typing"}))

@@ -17,7 +17,7 @@ def app():
 
 @pytest.mark.gen_test
 async def test_un_mensaje_normal_llega_a_todos(conectar, ws_base) -> None:
-    """Lo que cumple las normas sigue por super().on_message(message), sin cambios."""
+    """Un mensaje normal sigue llegando a todos, también a quien lo envió."""
     ana, luis = await conectar(ws_base), await conectar(ws_base)
     await ana.write_message("Ana: hola")
     assert await recibir(luis) == "Ana: hola"
@@ -26,7 +26,7 @@ async def test_un_mensaje_normal_llega_a_todos(conectar, ws_base) -> None:
 
 @pytest.mark.gen_test
 async def test_un_mensaje_demasiado_largo_solo_recibe_un_aviso(conectar, ws_base) -> None:
-    """Si len(message) > MAX_CARACTERES: self.hub.send(self, AVISO_LARGO) y return."""
+    """Un mensaje de más de MAX_CARACTERES: Ana recibe AVISO_LARGO y Luis no recibe nada."""
     ana, luis = await conectar(ws_base), await conectar(ws_base)
     await ana.write_message("Ana: " + "x" * protegido.MAX_CARACTERES)
     assert await recibir(ana) == protegido.AVISO_LARGO
@@ -35,7 +35,7 @@ async def test_un_mensaje_demasiado_largo_solo_recibe_un_aviso(conectar, ws_base
 
 @pytest.mark.gen_test
 async def test_el_maximo_exacto_si_se_envia(conectar, ws_base) -> None:
-    """El límite es «más de MAX_CARACTERES»: un mensaje de justo MAX_CARACTERES pasa (usa >)."""
+    """Un mensaje de justo MAX_CARACTERES caracteres sí se envía."""
     ana, luis = await conectar(ws_base), await conectar(ws_base)
     texto = "x" * protegido.MAX_CARACTERES
     await ana.write_message(texto)
@@ -44,7 +44,7 @@ async def test_el_maximo_exacto_si_se_envia(conectar, ws_base) -> None:
 
 @pytest.mark.gen_test
 async def test_una_rafaga_pasa_hasta_el_limite_y_el_resto_recibe_avisos(conectar, ws_base):
-    """Gasta una ficha por mensaje con self.cubo.take(); si no quedan, AVISO_RAPIDO y return."""
+    """Con RAFAGA + 3 mensajes de golpe, los últimos reciben AVISO_RAPIDO, solo quien envía."""
     ana, luis = await conectar(ws_base), await conectar(ws_base)
     total = protegido.RAFAGA + 3
     for i in range(total):
@@ -60,7 +60,7 @@ async def test_una_rafaga_pasa_hasta_el_limite_y_el_resto_recibe_avisos(conectar
 
 @pytest.mark.gen_test
 async def test_el_limite_de_ritmo_es_de_cada_conexion(conectar, ws_base) -> None:
-    """self.cubo se crea en open(): cada conexión tiene el suyo. No lo compartas entre todas."""
+    """Después de la ráfaga de Ana, Luis puede seguir hablando: el límite es de cada conexión."""
     ana, luis = await conectar(ws_base), await conectar(ws_base)
     total = protegido.RAFAGA + 3
     for i in range(total):

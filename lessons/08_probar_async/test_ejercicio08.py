@@ -57,7 +57,7 @@ async def ejecutar(url: str, hub: Hub) -> BaseException | None:
     if not hechas:
         tarea.cancel()
         raise AssertionError(
-            f"Tu prueba sigue esperando tras {LIMITE} s: usa asyncio.wait_for(..., ESPERA)."
+            f"Tu prueba sigue esperando tras {LIMITE} s: alguna espera no tiene límite."
         )
     limite = asyncio.get_running_loop().time() + 1
     while len(hub) and asyncio.get_running_loop().time() < limite:
@@ -68,7 +68,7 @@ async def ejecutar(url: str, hub: Hub) -> BaseException | None:
 
 @pytest.mark.gen_test(timeout=10)
 async def test_pasa_con_el_stack_1_de_verdad(ws_base, hub) -> None:
-    """Contra el Stack 1 real tu prueba no debe lanzar nada: conecta dos clientes, envía, lee."""
+    """Contra el Stack 1 de verdad, tu prueba termina sin lanzar nada y cierra sus clientes."""
     error = await ejecutar(ws_base, hub)
     assert error is None, f"Tu prueba falló contra un servidor correcto: {error!r}"
 
@@ -76,7 +76,7 @@ async def test_pasa_con_el_stack_1_de_verdad(ws_base, hub) -> None:
 @pytest.mark.gen_test(timeout=10)
 @pytest.mark.parametrize("app", [Mudo, SoloEco, Griton], indirect=True)
 async def test_falla_con_un_servidor_estropeado(ws_base, hub, app, request) -> None:
-    """Si el mensaje no llega (TimeoutError) o llega cambiado (assert ==), tu prueba debe fallar."""
+    """Contra un servidor estropeado (mudo, solo eco o que cambia el texto), tu prueba falla."""
     error = await ejecutar(ws_base, hub)
     fallo = request.node.callspec.params["app"].__doc__  # La clase estropeada de esta vuelta.
     assert isinstance(error, (AssertionError, asyncio.TimeoutError, TimeoutError)), (

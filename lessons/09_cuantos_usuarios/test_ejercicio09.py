@@ -38,18 +38,18 @@ def fanout():
     [("30 391", 30391), ("10,19", 10.19), ("0,60", 0.6), ("12 345,6", 12345.6), ("7", 7)],
 )
 def test_numero_entiende_el_formato_espanol(texto, valor) -> None:
-    """Quita los espacios de los miles (replace(" ", "")) y cambia la coma por un punto."""
+    """numero() lee números al estilo español: «30 391» → 30391 y «10,19» → 10.19."""
     assert cifras.numero(texto) == pytest.approx(valor)
 
 
 @pytest.mark.parametrize("valor", [0.44, 6.89, 45.13, 12345.6, 1070696.0])
 def test_numero_lee_lo_que_escribe_el_benchmark(fanout, valor) -> None:
-    """numero() debe deshacer lo que hace number() en benchmarks/report.py: léela."""
+    """numero() lee lo que escribe number(), la que da formato a las cifras del benchmark."""
     assert cifras.numero(fanout.number(valor, 2)) == pytest.approx(valor)
 
 
 def test_cifra_lee_el_informe_de_ejemplo() -> None:
-    """cifra() ya está hecha: usa numero() para cada celda. Si esto falla, revisa numero()."""
+    """cifra() lee el informe de ejemplo: tres celdas, con miles y decimales."""
     texto = EJEMPLO.read_text(encoding="utf-8")
     fila = "µs de CPU del servidor por entrega, en ráfaga"
     assert cifras.cifra(texto, fila, 0) == pytest.approx(8.85)
@@ -62,11 +62,11 @@ def test_cifra_lee_el_informe_de_ejemplo() -> None:
     [(10.0, 1.0, 1.0, 316), (0.6, 0.1, 0.5, 2886), (46.22, 0.1, 0.5, 328), (1.0, 1.0, 0.25, 500)],
 )
 def test_usuarios_maximos_crece_con_la_raiz_cuadrada(us, mensajes, cpu, personas) -> None:
-    """N × N × m × µs = presupuesto  →  N = math.floor(math.sqrt(presupuesto / (m × µs)))."""
+    """usuarios_maximos() da, redondeado hacia abajo, el N de N × N × m × µs = presupuesto."""
     assert cifras.usuarios_maximos(us, mensajes, cpu) == personas
 
 
 def test_cuatro_veces_mas_cpu_solo_duplica_las_personas() -> None:
-    """El coste crece con N²: el doble de personas cuesta cuatro veces más CPU."""
+    """Con cuatro veces más CPU caben el doble de personas, no cuatro veces más."""
     base = cifras.usuarios_maximos(1.0, 1.0, 0.25)
     assert cifras.usuarios_maximos(1.0, 1.0, 1.0) == 2 * base

@@ -1,4 +1,7 @@
-"""Comprobación de la lección 10: python -m pytest lessons/10_historial_y_reconexion"""
+"""Comprobación de «Tu turno» (lección 10).
+
+python -m pytest lessons/10_historial_y_reconexion/test_ejercicio10.py
+"""
 
 from __future__ import annotations
 
@@ -55,7 +58,7 @@ def textos(welcome: dict) -> list[str]:
 
 @pytest.mark.gen_test
 async def test_quien_vuelve_recibe_solo_lo_que_no_vio(conectar, ws_base) -> None:
-    """TODO 2: el primero que falta es el since + 1; el número «since» ya lo vio."""
+    """Quien vio hasta el 4 de seis mensajes recibe el 5 y el 6, y recovered: true."""
     epoch = await decir(conectar, ws_base, 6)
     welcome = await volver(conectar, ws_base, 4, epoch)
     assert welcome["recovered"] is True
@@ -64,7 +67,7 @@ async def test_quien_vuelve_recibe_solo_lo_que_no_vio(conectar, ws_base) -> None
 
 @pytest.mark.gen_test
 async def test_quien_lo_vio_todo_no_recibe_nada(conectar, ws_base) -> None:
-    """TODO 2: con since igual al último seq, no falta nada: una lista vacía."""
+    """Quien lo vio todo recibe una lista vacía y recovered: true."""
     epoch = await decir(conectar, ws_base, 3)
     welcome = await volver(conectar, ws_base, 3, epoch)
     assert (welcome["recovered"], textos(welcome)) == (True, [])
@@ -72,7 +75,7 @@ async def test_quien_lo_vio_todo_no_recibe_nada(conectar, ws_base) -> None:
 
 @pytest.mark.gen_test
 async def test_si_falta_algo_que_ya_no_esta_no_hay_media_entrega(conectar, ws_base) -> None:
-    """TODO 1: si el since + 1 ya no está guardado: recent(), False y "too_far_behind"."""
+    """Si falta algo que ya no está guardado: los últimos, recovered: false y "too_far_behind"."""
     epoch = await decir(conectar, ws_base, 15)  # Solo se guardan los 10 últimos: 6…15.
     welcome = await volver(conectar, ws_base, 2, epoch)
     assert welcome["recovered"] is False, "Faltan el 3, el 4 y el 5: no se puede retomar"
@@ -82,7 +85,7 @@ async def test_si_falta_algo_que_ya_no_esta_no_hay_media_entrega(conectar, ws_ba
 
 @pytest.mark.gen_test
 async def test_justo_en_el_borde_aun_se_puede_retomar(conectar, ws_base) -> None:
-    """Si el primero que falta es justo el más antiguo guardado, lo tiene todo."""
+    """Si el primero que falta es justo el más antiguo guardado, se puede retomar entero."""
     epoch = await decir(conectar, ws_base, 15)
     welcome = await volver(conectar, ws_base, 5, epoch)
     assert welcome["recovered"] is True
@@ -91,7 +94,7 @@ async def test_justo_en_el_borde_aun_se_puede_retomar(conectar, ws_base) -> None
 
 @pytest.mark.gen_test
 async def test_otra_historia_no_se_mezcla(conectar, ws_base) -> None:
-    """Un epoch distinto: los últimos mensajes, recovered False y "epoch_changed"."""
+    """Con un epoch de otra historia: recovered: false y "epoch_changed"."""
     await decir(conectar, ws_base, 2)
     welcome = await volver(conectar, ws_base, 1, "deotrodia")
     assert (welcome["recovered"], welcome["reason"]) == (False, "epoch_changed")

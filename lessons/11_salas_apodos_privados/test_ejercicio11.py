@@ -1,4 +1,7 @@
-"""Comprobación de la lección 11: python -m pytest lessons/11_salas_apodos_privados"""
+"""Comprobación de «Tu turno» (lección 11).
+
+python -m pytest lessons/11_salas_apodos_privados/test_ejercicio11.py
+"""
 
 from __future__ import annotations
 
@@ -41,7 +44,7 @@ def privado(a: str, texto: str) -> str:
 
 @pytest.mark.gen_test
 async def test_llega_a_quien_va_y_una_copia_a_quien_lo_envia(conectar, ws_base) -> None:
-    """TODO 2: hub.send(target, frame) para quien lo recibe y hub.send(self, frame) para ti."""
+    """Un privado de Ana llega a Luis, y Ana recibe la misma copia."""
     ana, yo = await entrar(conectar, ws_base)
     luis, el = await entrar(conectar, ws_base)
     await ana.write_message(privado(el, "¿me pasas los apuntes?"))
@@ -52,7 +55,7 @@ async def test_llega_a_quien_va_y_una_copia_a_quien_lo_envia(conectar, ws_base) 
 
 @pytest.mark.gen_test
 async def test_nadie_mas_de_la_sala_lo_recibe(conectar, ws_base) -> None:
-    """TODO 2: hub.broadcast() lo envía a toda la sala; un privado son dos hub.send()."""
+    """Marta, en la misma sala, no ve el privado de Ana a Luis."""
     ana, _ = await entrar(conectar, ws_base)
     _, luis = await entrar(conectar, ws_base)
     marta, _ = await entrar(conectar, ws_base)
@@ -65,7 +68,7 @@ async def test_nadie_mas_de_la_sala_lo_recibe(conectar, ws_base) -> None:
 
 @pytest.mark.gen_test
 async def test_alguien_de_otra_sala_no_existe_desde_aqui(conectar, ws_base) -> None:
-    """TODO 1: si hub.room_of(target) no es session.room, contesta not_found y no envíes nada."""
+    """Un privado a alguien de otra sala recibe «not_found», y a esa persona no le llega."""
     ana, _ = await entrar(conectar, ws_base, "clase")
     pedro, el = await entrar(conectar, ws_base, "recreo")
     await ana.write_message(privado(el, "¿me oyes desde el recreo?"))
@@ -78,7 +81,7 @@ async def test_alguien_de_otra_sala_no_existe_desde_aqui(conectar, ws_base) -> N
 
 @pytest.mark.gen_test
 async def test_a_ti_mismo_no_puedes(conectar, ws_base) -> None:
-    """Un privado a tu propia identidad es un error (esto ya lo hace el código)."""
+    """Un privado a tu propia identidad recibe «invalid_recipient»."""
     ana, yo = await entrar(conectar, ws_base)
     await ana.write_message(privado(yo, "hola, yo"))
     assert (await siguiente(ana, "error"))["code"] == "invalid_recipient"

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import tornado.ioloop
 
-from common.log import Done, Failed, MemoryLog, Pending, Stored
+from common.log import Done, Failed, MemoryLog, Pending, Replay, Stored
 from stack2_http.server import make_app
 from tests.browser.a11y import TEXT_CONTRAST_PROBLEMS
 from tests.browser.clients import (
@@ -87,6 +87,23 @@ class LosesSecond(MemoryLog):
             self._listeners = listeners
 
 
+class CannotCheck(MemoryLog):
+    """Un log que, cuando se le pide, no puede comprobar la historia al retomar.
+
+    Es lo que hace RedisLog con Redis caído: no sabe si la historia que conoce el
+    cliente sigue existiendo, y contesta «unavailable» con los últimos que tiene.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reachable = True
+
+    def replay(self, room: str, since: int | None = None, epoch: str | None = None) -> Replay:
+        if since is not None and not self.reachable:
+            return Replay(self.recent(room), False, "unavailable")
+        return super().replay(room, since, epoch)
+
+
 def _serve(io_loop: tornado.ioloop.IOLoop, **app_options: Any) -> Iterator[LoopbackServer]:
     yield from serve(io_loop, lambda hub: make_app(hub, **app_options))
 
@@ -106,6 +123,16 @@ def tiny_server(io_loop) -> Iterator[LoopbackServer]:
 def other_server(io_loop) -> Iterator[LoopbackServer]:
     """Otro Stack 2 con su propia historia (otro epoch): el mismo chat tras perderla."""
     yield from _serve(io_loop)
+
+
+@pytest.fixture
+def unchecked_log() -> CannotCheck:
+    return CannotCheck()
+
+
+@pytest.fixture
+def unchecked_server(io_loop, unchecked_log) -> Iterator[LoopbackServer]:
+    yield from _serve(io_loop, log=unchecked_log)
 
 
 @pytest.fixture
@@ -308,6 +335,27 @@ async def test_when_the_server_history_is_reset_the_page_says_so(
     await say(watched.page, "de la historia nueva")
     await expect(lines(watched.page)).to_have_text(["de la historia vieja", "de la historia nueva"])
     await expect(pending(watched.page)).to_have_count(0)
+
+
+async def test_a_resume_the_server_could_not_check_says_so_in_its_own_words(
+    unchecked_server, unchecked_log, open_page
+) -> None:
+    stack2 = Stack2(unchecked_server, open_page)
+    relay = Relay(unchecked_server.port)
+    await relay.go_online()
+    try:
+        watched = await open_via(stack2, relay)
+        await say(watched.page, "antes del corte")
+        await expect(lines(watched.page)).to_have_text(["antes del corte"])
+        await cut(relay, watched.page)
+        unchecked_log.reachable = False  # Con --redis: Redis cayó mientras tanto.
+        await restore(stack2, relay, watched.page)
+        await expect(gap_markers(watched.page)).to_have_text(
+            "El servidor no pudo comprobar si te perdiste mensajes (perdió la conexión con "
+            "su base de datos): quizá falte alguno aquí; mostramos el último."
+        )
+    finally:
+        await relay.close()
 
 
 async def test_a_message_left_pending_when_the_tab_closed_is_sent_when_the_chat_opens_again(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 
+from stack2_http import rooms
+from stack2_http.server import make_app
 from tests.browser.clients import IDENTITY, Stack2, expect, message_log, say, status
-from tests.browser.harness import ROOT
+from tests.browser.harness import ROOT, serve
 
 CHAT_MODULES = ROOT / "stack2_http" / "static" / "chat"
 
@@ -58,6 +61,13 @@ document.addEventListener("securitypolicyviolation", (event) => {
 @pytest.fixture
 def stack2(stack2_server, open_page) -> Stack2:
     return Stack2(stack2_server, open_page)
+
+
+@pytest.fixture
+def one_room(io_loop, open_page) -> Iterator[Stack2]:
+    """Un Stack 2 donde solo cabe una sala abierta (``--max-rooms=1``)."""
+    for server in serve(io_loop, lambda hub: make_app(hub, max_rooms=1)):
+        yield Stack2(server, open_page)
 
 
 def messages(page):
@@ -214,6 +224,30 @@ async def test_retry_delays_double_up_to_15_seconds_with_random_jitter(stack2) -
         "Dos páginas esperaron exactamente lo mismo: falta el azar (jitter) "
         "y toda la clase reconectaría a la vez"
     )
+
+
+async def test_a_page_refused_before_its_welcome_shows_why_in_the_status_line(one_room) -> None:
+    await one_room.open()  # La general: la única sala que cabe.
+    watched = await one_room._open_page(one_room.url() + "sala/otra")
+    # El servidor cierra con 1013 antes del welcome: la línea de estado dice por qué.
+    await expect(status(watched.page)).to_contain_text(rooms.TOO_MANY_ROOMS_REASON)
+    await expect(status(watched.page)).to_contain_text("reintento en")
+
+
+async def test_a_page_refused_before_its_welcome_retries_ever_more_slowly(one_room) -> None:
+    await one_room.open()
+    watched = await one_room._open_page(
+        one_room.url() + "sala/otra", init_scripts=[RECORD_RETRY_DELAYS]
+    )
+    # Cada intento abre el socket (el handshake va bien) y el servidor lo cierra: las
+    # esperas crecen igual que sin red, y no vuelven a empezar en cada handshake.
+    await watched.page.wait_for_function("() => window.__delays.length >= 4")
+    delays = (await watched.page.evaluate("window.__delays"))[:4]
+    for attempt, (delay, ceiling) in enumerate(zip(delays, [500, 1000, 2000, 4000]), start=1):
+        assert ceiling / 2 <= delay <= ceiling, (
+            f"El reintento {attempt} esperó {delay} ms; debía estar entre {ceiling / 2} y "
+            f"{ceiling} ms (todas las esperas: {delays})"
+        )
 
 
 async def test_a_page_never_holds_two_sockets_at_once(stack2) -> None:

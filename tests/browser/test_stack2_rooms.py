@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 from collections.abc import Iterator
 
 import pytest
+from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 from common.presence import Change, Presence
 from stack2_http.server import make_app
@@ -166,7 +169,7 @@ async def test_a_nick_that_redis_refuses_goes_back_on_both_pages(
     who = await stack2.identity(ana.page)
     await set_nick(ana.page, "Ana")
     await expect(people(luis.page)).to_contain_text([f"Ana · {who}"])
-    presence._put_nick("general", who, None)
+    presence.put_nick("general", who, None)
     presence._notify(Change("refused", "general", who, None, asked="Ana"))
     await expect(ana.page.locator("#my-nick")).to_have_text("sin apodo")
     await expect(message_log(ana.page).locator("li.notice.error")).to_contain_text(
@@ -253,3 +256,59 @@ async def test_a_mention_or_a_private_notifies_at_most_once_every_few_seconds(st
     await expect(reader.page).to_have_title("(3) Chat · general")
     notes = await reader.page.evaluate("window.__notifications")
     assert [note["body"] for note in notes] == ["oye, ana, ¿vienes?"], notes
+
+
+# --- Una sala grande (más de 100: stack2_http/roster.py) ---------------------------------------
+
+
+async def bots_in(server: LoopbackServer, count: int) -> list[WebSocketClientConnection]:
+    """``count`` clientes WebSocket sencillos en la sala general, cada uno ya con su welcome."""
+    bots = []
+    for _ in range(count):
+        bot = await websocket_connect(f"{server.ws_url}/ws")
+        bots.append(bot)
+        first = json.loads(await bot.read_message())
+        assert first["type"] == "welcome", first
+    return bots
+
+
+async def read_until(bot: WebSocketClientConnection, type_: str) -> dict:
+    while (event := json.loads(await asyncio.wait_for(bot.read_message(), 5)))["type"] != type_:
+        pass
+    return event
+
+
+async def test_a_big_room_lists_100_says_how_many_more_and_follows_the_count(stack2) -> None:
+    bots = await bots_in(stack2.server, 100)
+    try:
+        watched = await open_room(stack2, None)  # La persona 101: no cabe en su lista.
+        page = watched.page
+        counter, more = page.locator("#online-count"), page.locator("#online-more")
+        await expect(people(page)).to_have_count(100)
+        await expect(counter).to_have_text("101")
+        await expect(more).to_have_text("y 1 más")
+        bots += await bots_in(stack2.server, 1)  # Uno más: llega la cuenta, no un join.
+        await expect(counter).to_have_text("102")
+        await expect(more).to_have_text("y 2 más")
+
+        # El último no está en la lista, pero su firma en un mensaje abre un privado.
+        late = bots[-1]
+        await late.write_message(json.dumps({"type": "message", "text": "hola desde el fondo"}))
+        row = message_log(page).locator("li.message").last
+        await expect(row.locator(".text")).to_have_text("hola desde el fondo")
+        late_id = ((await row.locator(".from").text_content()) or "").strip("[]")
+        await row.locator(".from").click()
+        await expect(page.locator("#private-to")).to_have_text(f"Privado para {late_id}")
+        await say(page, "te escribo aunque no salgas en la lista")
+        private = await read_until(late, "private")
+        assert private["text"] == "te escribo aunque no salgas en la lista"
+
+        for bot in bots[:2]:  # Vuelve a 100: la página rehace la lista, ella incluida.
+            bot.close()
+        await expect(counter).to_have_text("100")
+        await expect(more).to_be_hidden()
+        await expect(people(page)).to_have_count(100)
+        await expect(people(page).filter(has_text="(tú)")).to_have_count(1)
+    finally:
+        for bot in bots:
+            bot.close()

@@ -78,7 +78,9 @@ class Student:
 
     async def connect(self, room: str | None = None, **query: Any) -> WebSocketClientConnection:
         """Abre el WebSocket desde la dirección de este estudiante, como un navegador."""
-        self.leave()  # La conexión de antes (quizá ya cortada por el servidor) se cierra aquí.
+        # La conexión de antes (que quizá cerró el servidor) se suelta también de este
+        # lado: si no, Tornado avisa al recolectarla, en medio de otra prueba.
+        self.leave()
         base = self.deployment.base(self.n)
         request = HTTPRequest(
             self.url(room, **query),

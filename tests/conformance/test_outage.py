@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from tornado.httpclient import AsyncHTTPClient
 
 from tests.conformance.deployments import SEVERAL_PROCESSES, WITH_REDIS
 
@@ -18,6 +19,21 @@ BACK_TIMEOUT = 15
 async def until_status(student, degraded: bool) -> None:
     """Espera al aviso ``status`` con ``degraded``: Redis cayó (True) o volvió (False)."""
     await student.next_of("status", timeout=BACK_TIMEOUT, degraded=degraded)
+
+
+async def until_every_process_is_back(deployment) -> None:
+    """Pregunta a /healthz de cada proceso hasta que todos vuelven a hablar con Redis.
+
+    Sin evento que esperar: un proceso sin nadie conectado no avisa a nadie de que volvió.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + BACK_TIMEOUT
+    for index in range(len(deployment.processes)):
+        url = deployment.process_base(index) + "/healthz"
+        while (await AsyncHTTPClient().fetch(url, raise_error=False)).code != 200:
+            if loop.time() > deadline:
+                raise AssertionError(f"El proceso {index} no volvió a hablar con Redis")
+            await asyncio.sleep(0.05)
 
 
 # --- Reiniciar ------------------------------------------------------------------------
@@ -129,6 +145,35 @@ async def test_redis_back_empty_is_a_new_epoch_and_no_resume_is_told_nothing_was
     for student in (ana, luis):
         code, _ = await student.closed(BACK_TIMEOUT)
         assert code == 1012, "Quien estaba dentro vuelve a conectar: la historia cambió"
+
+
+@pytest.mark.kinds(*WITH_REDIS)
+@pytest.mark.gen_test(timeout=60)
+async def test_a_resume_while_redis_is_down_is_not_recovered_and_once_it_returns_it_is(
+    fresh, class_of, room
+) -> None:
+    # Una diferencia legítima, escrita: sin Redis (memoria, SQLite) la historia vive en el
+    # proceso y esto no puede pasar. Con Redis caído, el proceso no puede saber si la
+    # historia seguirá existiendo cuando vuelva (pudo volver vacío): quien retoma entra,
+    # con lo que tenga el proceso, pero con «recovered: false» y «unavailable», nunca con
+    # un «no te perdiste nada» sin comprobar. Al volver Redis con sus datos, sí recupera.
+    ana, luis = class_of(fresh, 2)
+    welcome = await ana.enter(room)
+    await luis.enter(room)
+    await ana.say_acked("visto", "c0")
+    seen = (await luis.next_of("message"))["seq"]
+    luis.leave()
+    await luis.closed()
+    await ana.say_acked("perdido", "c1")
+    fresh.redis.stop(keep_data=True)
+    await until_status(ana, degraded=True)
+    during = await luis.enter(room, since=seen, epoch=welcome["epoch"])
+    assert (during["recovered"], during["reason"]) == (False, "unavailable")
+    fresh.redis.start()
+    await until_every_process_is_back(fresh)  # Detrás de nginx, puede entrar en cualquiera.
+    after = await luis.enter(room, since=seen, epoch=welcome["epoch"])
+    assert after["recovered"] is True
+    assert [event["text"] for event in after["history"]] == ["perdido"]
 
 
 @pytest.mark.kinds(*SEVERAL_PROCESSES)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from tests.conformance.test_rooms import until_present
+from stack2_http.roster import LISTED
+from tests.conformance.test_rooms import eventually_rooms, until_present
 
 
 @pytest.mark.gen_test(timeout=30)
@@ -137,3 +140,28 @@ async def test_a_private_message_to_yourself_is_refused(deployment, class_of, ro
     await ana.enter(room)
     await ana.send("private", to=ana.me, text="yo")
     assert (await ana.next_of("error"))["code"] == "invalid_recipient"
+
+
+@pytest.mark.gen_test(timeout=120)
+async def test_past_100_people_a_room_gets_counts_instead_of_joins_and_the_list_back_at_100(
+    deployment, class_of, room
+) -> None:
+    # Más de LISTED (100) en una sala: cada entrada ya no se avisa a todos (eso es O(N²)),
+    # sino la cuenta; y al volver a 100, la lista entera. En cada proceso, igual.
+    *crowd, last = class_of(deployment, LISTED + 1)
+    await asyncio.gather(*(student.enter(room) for student in crowd))
+    await eventually_rooms(deployment, {room: LISTED})  # Cada proceso sabe de los 100.
+    welcome = await last.enter(room)
+    listed = {person["who"] for person in welcome["online"]}
+    assert (len(welcome["online"]), welcome["count"]) == (LISTED, LISTED + 1)
+    assert listed == {student.me for student in crowd}, "Las 100 primeras, por orden de llegada"
+    for student in crowd:
+        await student.next_of("count", count=LISTED + 1)
+        joins = [e for e in student.received if e["type"] == "join" and e["who"] == last.me]
+        assert joins == [], f"{student.address}: en una sala grande no llega cada join"
+    last.leave()
+    for student in crowd:
+        people = await student.next_of("people")
+        assert people["count"] == LISTED
+        assert {person["who"] for person in people["online"]} == listed
+        assert student.unread_of("leave") == [], "Vuelve a ser pequeña: la lista, sin leave"

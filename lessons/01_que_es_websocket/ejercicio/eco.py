@@ -1,7 +1,7 @@
 """Lección 1 · Un servidor de eco: devuelve a cada cliente lo mismo que envía.
 
 Arráncalo con «python lessons/01_que_es_websocket/ejercicio/eco.py» y conéctate con
-«python -m common.cliente ws://localhost:8766/eco». Comprueba tu trabajo con
+«python -m common.cliente ws://127.0.0.1:8766/eco». Comprueba tu trabajo con
 «python -m pytest lessons/01_que_es_websocket».
 """
 
@@ -37,7 +37,7 @@ def make_app() -> tornado.web.Application:
 
 async def main() -> None:
     make_app().listen(PUERTO)  # Todas las interfaces: tus compañeros también pueden probarlo.
-    print(f"Eco en ws://localhost:{PUERTO}/eco · Ctrl+C para salir")
+    print(f"Eco en ws://127.0.0.1:{PUERTO}/eco · Ctrl+C para salir")
     await asyncio.Event().wait()  # Espera para siempre: el loop atiende las conexiones.
 
 

@@ -1,9 +1,16 @@
 """Lección 5 · La IP real de un cliente cuando hay un proxy delante.
 
 Un proxy inverso (nginx, Caddy…) abre él la conexión con Tornado: request.remote_ip es
-la IP del proxy. El proxy añade la IP del cliente al final de la cabecera
-X-Forwarded-For (y a veces la pone en X-Real-IP). Solo podemos creer esas cabeceras si
-la conexión viene de un proxy nuestro: cualquiera puede enviarlas inventadas.
+la IP del proxy. La del cliente llega en una cabecera que pone el proxy, y cualquiera
+puede enviar cabeceras inventadas. Por eso solo se cree una cabecera:
+
+* si la conexión viene de un proxy tuyo (su IP está en «proxies»), y
+* si es X-Real-IP, que tu proxy *sustituye* siempre por la IP que ve
+  (en nginx, «proxy_set_header X-Real-IP $remote_addr», como en deploy/nginx.conf).
+
+Nunca X-Forwarded-For: es una cadena a la que cada proxy *añade* al final, así que lo
+que el cliente escribió sigue ahí, delante. Es la regla de proxied_address() en
+stack2_http/server.py.
 """
 
 from __future__ import annotations
@@ -23,14 +30,10 @@ def es_ip(texto: str) -> bool:
 
 
 def ip_real(request: HTTPServerRequest, proxies: set[str]) -> str:
-    """La IP del cliente: la del socket, o la que dice un proxy de confianza."""
+    """La IP del cliente: la del socket, o la que dice un proxy de confianza en X-Real-IP."""
     ip = request.remote_ip
     if ip not in proxies:
-        return ip  # Conexión directa: las cabeceras X-… podrían ser inventadas.
-    reenviado = request.headers.get("X-Forwarded-For", "")
-    if reenviado:
-        # Cada proxy añade al FINAL; lo de la izquierda lo pudo escribir el cliente.
-        candidata = reenviado.split(",")[-1].strip()
-    else:
-        candidata = request.headers.get("X-Real-IP", "").strip()
+        return ip  # Conexión directa: cualquier cabecera X-… podría ser inventada.
+    # Tu proxy sustituye X-Real-IP por la IP que ve: lo que escribiera el cliente no llega.
+    candidata = request.headers.get("X-Real-IP", "").strip()
     return candidata if es_ip(candidata) else ip

@@ -1,10 +1,10 @@
 """Lección 6 · Un evento nuevo en el protocolo del Stack 2: «typing» (está escribiendo).
 
-El cliente envía    {"type": "typing"}
-Los DEMÁS reciben   {"type": "typing", "who": "IP:puerto"}
+El cliente envía              {"type": "typing"}
+Los DEMÁS de su sala reciben  {"type": "typing", "who": "IP:puerto"}
 
 Arráncalo con «python lessons/06_protocolo_json/ejercicio/escribiendo.py», prueba con
-«python -m common.cliente --raw ws://localhost:8000/ws» y comprueba tu trabajo con
+«python -m common.cliente --raw ws://127.0.0.1:8000/ws» y comprueba tu trabajo con
 «python -m pytest lessons/06_protocolo_json».
 """
 
@@ -34,7 +34,8 @@ class ChatConEscribiendo(ChatSocket):
     """El ChatSocket del Stack 2, que además entiende «typing»."""
 
     def on_typing(self, event: None) -> None:
-        # TODO: envía escribiendo(self.identity) a todos MENOS a quien escribe.
+        # TODO: envía escribiendo(self.identity) a los de su sala (self.session.room)
+        # MENOS a quien escribe: mira los parámetros de Hub.broadcast.
         pass
 
     # TODO: añade a la tabla de despacho la entrada typing=(parse_typing, on_typing).

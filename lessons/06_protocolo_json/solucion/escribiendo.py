@@ -1,10 +1,10 @@
 """Lección 6 · Un evento nuevo en el protocolo del Stack 2: «typing» (está escribiendo).
 
-El cliente envía    {"type": "typing"}
-Los DEMÁS reciben   {"type": "typing", "who": "IP:puerto"}
+El cliente envía              {"type": "typing"}
+Los DEMÁS de su sala reciben  {"type": "typing", "who": "IP:puerto"}
 
 Arráncalo con «python lessons/06_protocolo_json/solucion/escribiendo.py» y prueba con
-«python -m common.cliente --raw ws://localhost:8000/ws».
+«python -m common.cliente --raw ws://127.0.0.1:8000/ws».
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ class ChatConEscribiendo(ChatSocket):
     """El ChatSocket del Stack 2, que además entiende «typing»."""
 
     def on_typing(self, event: None) -> None:
-        self.hub.broadcast(escribiendo(self.identity), exclude=self)
+        # Solo su sala: en las demás nadie sabe quién es, ni le importa.
+        self.hub.broadcast(escribiendo(self.identity), exclude=self, room=self.session.room)
 
     # La tabla de despacho del Stack 2 y una línea más. on_message no cambia: el
     # control de inundación y los errores valen también para «typing».

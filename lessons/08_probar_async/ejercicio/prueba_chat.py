@@ -31,5 +31,5 @@ async def comprobar_difusion(url: str) -> None:
 
 if __name__ == "__main__":
     # Contra un servidor de verdad: arranca antes «python stack1_pure/server.py».
-    asyncio.run(comprobar_difusion("ws://localhost:8765"))
+    asyncio.run(comprobar_difusion("ws://127.0.0.1:8765"))
     print("La difusión funciona.")

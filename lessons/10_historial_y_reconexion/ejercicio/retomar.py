@@ -5,7 +5,7 @@ decide qué recibe quien vuelve con ``?since=SEQ&epoch=EPOCH``. Tiene dos fallos
 dos están entre los que la lección cuenta de otros chats. Encuéntralos y arréglalos.
 
 Arráncalo con «python lessons/10_historial_y_reconexion/ejercicio/retomar.py --history=5»,
-retoma con «python -m common.cliente --raw "ws://localhost:8000/ws?since=2&epoch=…"» y comprueba tu
+retoma con «python -m common.cliente --raw "ws://127.0.0.1:8000/ws?since=2&epoch=…"» y comprueba tu
 trabajo con «python -m pytest lessons/10_historial_y_reconexion».
 """
 

@@ -4,7 +4,7 @@ Este log es el del Stack 2 en memoria (MemoryLog) con su propio ``replay()``, el
 decide qué recibe quien vuelve con ``?since=SEQ&epoch=EPOCH``.
 
 Arráncalo con «python lessons/10_historial_y_reconexion/solucion/retomar.py --history=5»
-y retoma con «python -m common.cliente --raw "ws://localhost:8000/ws?since=2&epoch=…"».
+y retoma con «python -m common.cliente --raw "ws://127.0.0.1:8000/ws?since=2&epoch=…"».
 """
 
 from __future__ import annotations

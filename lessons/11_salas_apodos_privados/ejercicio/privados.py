@@ -8,7 +8,7 @@ Este handler es el ChatSocket del Stack 2 con su propio on_private(), que tiene 
 fallos. Encuéntralos y arréglalos.
 
 Arráncalo con «python lessons/11_salas_apodos_privados/ejercicio/privados.py», prueba con
-tres «python -m common.cliente --raw ws://localhost:8000/ws/clase» (y uno en /ws/recreo) y
+tres «python -m common.cliente --raw ws://127.0.0.1:8000/ws/clase» (y uno en /ws/recreo) y
 comprueba tu trabajo con «python -m pytest lessons/11_salas_apodos_privados».
 """
 

@@ -79,14 +79,16 @@ export class Connection {
   }
 
   opened() {
-    this.attempts = 0;
-    this.showStatus("online", "Conectado");
     this.chat.opened();
   }
 
+  // Dentro de verdad solo con el welcome: el servidor aún puede cerrar tras el
+  // handshake (1013, sin sitio). Hasta entonces, las esperas siguen creciendo.
   received(event) {
     if (event.type === "welcome") {
       this.me = event.you;
+      this.attempts = 0;
+      this.showStatus("online", "Conectado");
     }
     this.chat.received(event);
   }
@@ -94,6 +96,8 @@ export class Connection {
   closed(event) {
     // Solo es una pérdida si ya estábamos dentro y no cerramos nosotros.
     const lost = this.me !== null && !this.reopening;
+    // ¿Nos cerró el servidor antes del welcome? Entonces no llegamos a entrar.
+    const refused = this.me === null && !this.reopening;
     this.socket = null;
     this.me = null;
     this.reopening = false;
@@ -101,14 +105,18 @@ export class Connection {
       this.messages.addNotice("Se perdió la conexión" + (event.reason ? ": " + event.reason : "") + ".", "warning");
     }
     this.chat.closed();
-    this.scheduleReconnect();
+    // Si el servidor cerró antes del welcome, su motivo dice por qué no entras (1013:
+    // «demasiadas conexiones desde tu dirección», «chat lleno»…): se ve arriba, y se
+    // sigue reintentando con esperas crecientes, que quizá dentro de un rato quepas.
+    this.scheduleReconnect(refused ? event.reason : "");
   }
 
-  scheduleReconnect() {
+  scheduleReconnect(reason) {
     const ceiling = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** this.attempts);
     const delay = ceiling / 2 + Math.random() * (ceiling / 2);
     this.attempts += 1;
-    this.showStatus("offline", "Sin conexión · reintento en " + Math.ceil(delay / 1000) + " s");
+    const retry = "reintento en " + Math.ceil(delay / 1000) + " s";
+    this.showStatus("offline", reason ? reason + " · " + retry : "Sin conexión · " + retry);
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 

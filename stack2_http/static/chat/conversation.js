@@ -156,5 +156,11 @@ function missedText(event) {
     return "El historial del servidor se borró y empezó de nuevo: lo de arriba ya no está en él" +
       (count ? "; mostramos " + latest + " de la historia nueva." : ".");
   }
+  if (event.reason === "unavailable") {
+    // Con varios procesos, el servidor no pudo llegar a Redis y no sabe si la historia
+    // que conocemos sigue existiendo: no dice «no te perdiste nada» sin comprobarlo.
+    return "El servidor no pudo comprobar si te perdiste mensajes (perdió la conexión con " +
+      "su base de datos): quizá falte alguno aquí" + (count ? "; mostramos " + latest + "." : ".");
+  }
   return "Te perdiste mensajes: mostramos " + latest + ".";
 }

@@ -57,6 +57,7 @@ const connection = new Connection(room, byId("status"), messages, {
 const people = new People(
   {
     list: byId("online"),
+    more: byId("online-more"),
     count: byId("online-count"),
     me: byId("me"),
     myNick: byId("my-nick"),
@@ -69,7 +70,13 @@ const people = new People(
 const notifier = new Notifier(room, byId("notify"), people);
 const rooms = new RoomList(room, { list: byId("rooms"), form: byId("room-form"), input: byId("room-name") }, people);
 const privateChat = new PrivateChat(
-  { bar: byId("private-bar"), to: byId("private-to"), cancel: byId("private-cancel"), list: byId("online") },
+  {
+    bar: byId("private-bar"),
+    to: byId("private-to"),
+    cancel: byId("private-cancel"),
+    // Dónde se pulsa a alguien: en la lista o, si no cabe en ella, en un mensaje suyo.
+    lists: [byId("online"), byId("messages")],
+  },
   people,
   connection,
   messages,
@@ -107,13 +114,22 @@ function handleEvent(event) {
       break;
     case "join":
       messages.addNotice(nameOf(event.who, event.nick) + " se ha unido.");
-      people.add(event);
+      people.add(event, event.count);
       break;
     case "leave":
       messages.addNotice(nameOf(event.who, event.nick) + " ha salido.");
       typing.stop(event.who);
       privateChat.left(event.who); // Antes de quitarlo de la lista: aún sabe su apodo.
-      people.remove(event.who);
+      people.remove(event.who, event.count);
+      break;
+    case "count":
+      // Una sala grande (más de 100): cuántos hay, no quién entra o sale.
+      people.counted(event.count);
+      break;
+    case "people":
+      // La sala grande vuelve a ser pequeña: la lista entera, y desde ahora cada cambio.
+      people.show(event.online, event.count);
+      privateChat.checkOnline();
       break;
     case "nick":
       people.renamed(event);

@@ -1,5 +1,8 @@
-// Quién está en línea y tu apodo (lección 11). La lista llega entera en el welcome;
-// después, cada join, leave o nick la cambia (el servidor no repite la lista).
+// Quién está en línea y tu apodo (lección 11). La lista llega en el welcome; después,
+// cada join, leave o nick la cambia (el servidor no repite la lista).
+// En una sala grande (más de 100: stack2_http/roster.py), el welcome trae solo las 100
+// primeras y la cuenta (count); después llegan «count» (cuántos hay, no quién) y, si
+// vuelve a ser pequeña, «people» con la lista entera. La lista dice «y N más».
 // People es la dueña de la columna «En línea» y del formulario del apodo.
 
 import { local, readText, writeText } from "./storage.js";
@@ -13,7 +16,7 @@ export function nameOf(who, nick) {
 }
 
 export class People {
-  // parts: los elementos de la página que son suyos (list, count, me, myNick, form, input).
+  // parts: los elementos de la página que son suyos (list, more, count, me, myNick, form, input).
   constructor(parts, connection, messages) {
     this.parts = parts;
     this.connection = connection;
@@ -21,6 +24,10 @@ export class People {
     // Quién está en línea: identidad → {item, nick}. La identidad es la clave porque
     // no cambia mientras dura la conexión; el apodo, sí.
     this.people = new Map();
+    // Cuántos hay en la sala: en una sala grande, más de los que tiene la lista.
+    this.total = 0;
+    // Tu apodo, el que aceptó el servidor (en una sala grande quizá no estás en la lista).
+    this.mine = null;
     // El apodo que queremos (el guardado): va en la dirección al conectar (?nick=).
     this.wanted = readText(local, NICK_KEY);
     parts.form.addEventListener("submit", (event) => this.chooseNick(event));
@@ -35,12 +42,19 @@ export class People {
     return this.wanted ? { nick: this.wanted } : {};
   }
 
+  // Cuántos hay en tu sala (también los que no caben en la lista).
   get size() {
-    return this.people.size;
+    return this.total;
   }
 
   has(who) {
     return this.people.has(who);
+  }
+
+  // ¿Puede estar en la sala? Si la lista está completa, solo quien está en ella; en
+  // una sala grande, cualquiera (un privado a quien ya se fue recibe un not_found).
+  mayBeHere(who) {
+    return this.people.has(who) || this.total > this.people.size;
   }
 
   // El apodo de alguien según nuestra lista: null si no tiene o si ya no está.
@@ -51,40 +65,51 @@ export class People {
 
   // Tu apodo tal como lo ve la sala: el que aceptó el servidor, no el que pediste.
   myNick() {
-    return this.nickOf(this.connection.me);
+    return this.mine;
   }
 
   welcome(event) {
     this.parts.me.textContent = event.you;
-    this.show(event.online);
-    this.showMyNick(this.myNick());
+    this.mine = event.nick || null;
+    this.show(event.online, event.count);
+    this.showMyNick(this.mine);
   }
 
   // Sin conexión no sabemos quién sigue ahí: mejor una lista vacía que una vieja.
   disconnected() {
     this.parts.me.textContent = "—";
-    this.show([]);
+    this.show([], 0);
   }
 
-  // La lista rehecha desde cero: la del welcome, o vacía al perder la conexión.
-  show(list) {
+  // La lista rehecha desde cero: la del welcome o la de «people», o vacía sin conexión.
+  show(list, count) {
     this.people.clear();
     this.parts.list.replaceChildren();
     list.forEach((person) => this.add(person));
-    this.parts.count.textContent = String(this.people.size);
+    this.counted(count);
   }
 
   // Alguien más, al final de la lista (el orden es el de llegada). Un join de
-  // alguien que ya está (repetido al reconectar) no lo duplica.
-  add(person) {
-    if (this.people.has(person.who)) {
-      return;
+  // alguien que ya está (repetido al reconectar) no lo duplica. count: los que hay.
+  add(person, count) {
+    if (!this.people.has(person.who)) {
+      const item = document.createElement("li");
+      this.people.set(person.who, { item: item, nick: person.nick || null });
+      this.fill(person.who);
+      this.parts.list.append(item);
     }
-    const item = document.createElement("li");
-    this.people.set(person.who, { item: item, nick: person.nick || null });
-    this.fill(person.who);
-    this.parts.list.append(item);
-    this.parts.count.textContent = String(this.people.size);
+    this.counted(count);
+  }
+
+  // Cuántos hay: el número de arriba, y «y N más» si la lista no los tiene a todos.
+  // Manda la cuenta del servidor: en una sala grande, la lista es la de cuando
+  // entraste y alguno de ella quizá ya se fue. Sin count, los de la lista.
+  counted(count) {
+    this.total = count ?? this.people.size;
+    this.parts.count.textContent = String(this.total);
+    const more = Math.max(0, this.total - this.people.size);
+    this.parts.more.hidden = more === 0;
+    this.parts.more.textContent = more === 0 ? "" : "y " + more + " más";
   }
 
   // Cada persona de la lista (menos tú) es un botón: pulsarlo abre un privado con
@@ -107,13 +132,13 @@ export class People {
     item.replaceChildren(button);
   }
 
-  remove(who) {
+  remove(who, count) {
     const person = this.people.get(who);
     if (person) {
       person.item.remove();
       this.people.delete(who);
     }
-    this.parts.count.textContent = String(this.people.size);
+    this.counted(count);
   }
 
   renamed(event) {
@@ -127,6 +152,7 @@ export class People {
     // nick: null llega cuando el servidor devuelve a alguien a no tener apodo (con
     // varios procesos, si otro dio ese apodo en el mismo instante: lección 12).
     if (event.who === this.connection.me) {
+      this.mine = event.nick;
       this.showMyNick(event.nick);
       this.messages.addNotice(event.nick ? "Ahora te llamas " + event.nick + "." : "Ahora no tienes apodo.");
     } else if (event.nick) {

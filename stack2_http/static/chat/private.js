@@ -1,12 +1,14 @@
-// Mensajes privados (lección 11): pulsar a alguien de la lista abre un privado con
-// esa persona. Un privado no pasa por la bandeja: no se guarda en el servidor ni
+// Mensajes privados (lección 11): pulsar a alguien de la lista, o quién firma un
+// mensaje, abre un privado con esa persona (en una sala de más de 100, no todos caben
+// en la lista). Un privado no pasa por la bandeja: no se guarda en el servidor ni
 // tiene seq, así que sin conexión no hay a quién dárselo (y quizá esa persona ya se fue).
 
 import { nameOf } from "./people.js";
 import { privateRow } from "./render.js";
 
 export class PrivateChat {
-  // parts: la barra «Privado para…» (bar, to, cancel) y la lista de personas (list).
+  // parts: la barra «Privado para…» (bar, to, cancel) y dónde se pulsa a alguien
+  // (lists: la lista de personas y la de mensajes).
   constructor(parts, people, connection, messages, composer, notifier) {
     this.parts = parts;
     this.people = people;
@@ -14,16 +16,21 @@ export class PrivateChat {
     this.messages = messages;
     this.composer = composer;
     this.notifier = notifier;
-    // A quién escribimos en privado (su identidad), o null si escribimos a la sala.
+    // A quién escribimos en privado (su identidad), o null si escribimos a la sala,
+    // y su apodo tal como lo vimos (quien no está en la lista no tiene otro).
     this.who = null;
-    // Un solo escuchador en la lista: los botones de las personas se crean y se
-    // borran cada dos por tres; la lista se queda. data-who dice de quién es cada uno.
-    parts.list.addEventListener("click", (event) => {
-      const button = event.target.closest("button.person");
-      if (button !== null) {
-        this.start(button.dataset.who);
-      }
-    });
+    this.nick = null;
+    // Un solo escuchador en cada lista: los botones de las personas se crean y se
+    // borran cada dos por tres; la lista se queda. data-who dice de quién es cada uno
+    // (y data-nick, en un mensaje, con qué apodo lo firmó).
+    for (const list of parts.lists) {
+      list.addEventListener("click", (event) => {
+        const button = event.target.closest("button[data-who]");
+        if (button !== null && button.dataset.who !== this.connection.me) {
+          this.start(button.dataset.who, button.dataset.nick || null);
+        }
+      });
+    }
     parts.cancel.addEventListener("click", () => {
       this.end();
       this.composer.focus();
@@ -35,27 +42,35 @@ export class PrivateChat {
   }
 
   // La barra y el color de la caja dicen, mientras dure, que esto no va a la sala.
-  start(who) {
+  start(who, nick) {
     this.who = who;
+    this.nick = nick;
     this.showBar();
     this.composer.focus();
   }
 
+  // Su apodo según la lista; si no está en ella (una sala grande), el que vimos.
+  nickOf(who) {
+    return this.people.has(who) || who !== this.who ? this.people.nickOf(who) : this.nick;
+  }
+
   showBar() {
-    this.parts.to.textContent = "Privado para " + nameOf(this.who, this.people.nickOf(this.who));
+    this.parts.to.textContent = "Privado para " + nameOf(this.who, this.nickOf(this.who));
     this.parts.bar.hidden = false;
     this.composer.showPrivate();
   }
 
   end() {
     this.who = null;
+    this.nick = null;
     this.parts.bar.hidden = true;
     this.composer.endPrivate(this.connection.ready());
   }
 
-  // La lista de personas se rehízo (welcome, o sin conexión): ¿sigue ahí la nuestra?
+  // La lista de personas se rehízo (welcome, people o sin conexión): ¿sigue ahí la
+  // nuestra? En una sala grande puede estar aunque no salga en la lista.
   checkOnline() {
-    if (this.who !== null && !this.people.has(this.who)) {
+    if (this.who !== null && !this.people.mayBeHere(this.who)) {
       this.end();
     }
   }
@@ -70,7 +85,7 @@ export class PrivateChat {
   // Alguien sale de la sala (se llama antes de quitarlo de la lista: aún sabemos su apodo).
   left(who) {
     if (who === this.who) {
-      this.messages.addNotice(nameOf(who, this.people.nickOf(who)) + " se fue: el privado se cierra.", "warning");
+      this.messages.addNotice(nameOf(who, this.nickOf(who)) + " se fue: el privado se cierra.", "warning");
       this.end();
     }
   }
@@ -89,7 +104,7 @@ export class PrivateChat {
   receive(event) {
     const mine = event.from === this.connection.me;
     const label = mine
-      ? "Privado para " + nameOf(event.to, this.people.nickOf(event.to))
+      ? "Privado para " + nameOf(event.to, this.nickOf(event.to))
       : "Privado de " + nameOf(event.from, event.nick) + " para ti";
     this.messages.place(privateRow(event, label, mine));
     if (!mine) {

@@ -14,10 +14,18 @@ export function fillMessage(item, event, mine) {
     nick.textContent = event.nick;
     meta.append(nick, " ");
   }
-  // La identidad IP:puerto siempre se ve: un apodo se elige, la identidad no.
-  const sender = document.createElement("span");
+  // La identidad IP:puerto siempre se ve: un apodo se elige, la identidad no. La de
+  // otro es un botón: pulsarlo abre un privado (private.js), aunque no quepa en la
+  // lista «En línea» (en una sala de más de 100, solo salen las 100 primeras).
+  const sender = document.createElement(mine ? "span" : "button");
   sender.className = "from";
   sender.textContent = "[" + event.from + "]";
+  if (!mine) {
+    sender.type = "button";
+    sender.dataset.who = event.from;
+    sender.dataset.nick = event.nick || "";
+    sender.title = "Escribir en privado";
+  }
   meta.append(sender);
   if (mine) {
     const badge = document.createElement("span");
