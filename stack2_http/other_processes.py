@@ -3,10 +3,10 @@
 Con un solo proceso, nada de esto ocurre: el hub ya entrega cada aviso a todos. Con
 varios, cada proceso solo ve a su gente, y lo de los demás le llega por tres sitios:
 
-* la presencia (common/redis_presence.py): quién entra, sale o cambia de apodo en
+* la presencia (common/processes/presence.py): quién entra, sale o cambia de apodo en
   otro proceso, y el apodo que Redis negó aquí porque otro proceso lo dio antes;
-* el relé (common/redis_relay.py): «está escribiendo…» y privados, que no se guardan;
-* el log (common/redis_log.py): si Redis cae o vuelve, y si vuelve vacío.
+* el relé (common/processes/relay.py): «está escribiendo…» y privados, que no se guardan;
+* el log (common/processes/log.py): si Redis cae o vuelve, y si vuelve vacío.
 
 Los mensajes del chat no pasan por aquí: el log los entrega ya a todos los
 procesos (``log.subscribe`` en ``make_app()``).
@@ -15,9 +15,9 @@ procesos (``log.subscribe`` en ``make_app()``).
 from __future__ import annotations
 
 from common.fanout.hub import Hub
-from common.log import Log
-from common.presence import Change, Presence
-from common.relay import Relay, Relayed
+from common.history.log import Log
+from common.live.presence import Change, Presence
+from common.live.relay import Relay, Relayed
 from stack2_http import protocol
 from stack2_http.roster import Roster
 

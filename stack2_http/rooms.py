@@ -18,8 +18,8 @@ import re
 
 import tornado.web
 
-from common.log import Log
-from common.presence import Presence
+from common.history.log import Log
+from common.live.presence import Presence
 
 logger = logging.getLogger("chat.rooms")
 

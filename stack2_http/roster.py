@@ -27,7 +27,7 @@ import asyncio
 from typing import Any
 
 from common.fanout.hub import Hub
-from common.presence import Presence
+from common.live.presence import Presence
 from stack2_http import protocol
 
 # Hasta aquí, una sala es pequeña: su lista viaja entera y cada cambio se avisa. Cien

@@ -24,10 +24,10 @@ from common.defences.per_address import (
 )
 from common.defences.proxies import LOOPBACK, TrustedProxies
 from common.fanout.hub import Hub, HubSocket
-from common.log import STOPPED_TEXT, Log, LogStopped, MemoryLog, Replay
-from common.presence import Presence
-from common.redis_link import DEGRADED_TEXT, RedisUnavailable
-from common.relay import Relay
+from common.history.log import STOPPED_TEXT, Log, LogStopped, MemoryLog, Replay
+from common.live.presence import Presence
+from common.live.relay import Relay
+from common.processes.link import DEGRADED_TEXT, RedisUnavailable
 from common.startup.network import LanAccess
 from common.startup.options import fail
 from common.startup.runner import run

@@ -9,11 +9,11 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from common.log import Log, MemoryLog
-from common.presence import Presence
-from common.redis_link import RedisLink
-from common.relay import Relay
-from common.sqlite_log import SqliteLog, UnusableDatabase
+from common.history.log import Log, MemoryLog
+from common.history.sqlite import SqliteLog, UnusableDatabase
+from common.live.presence import Presence
+from common.live.relay import Relay
+from common.processes.link import RedisLink
 
 # El historial se guarda aquí si no se elige otro archivo con --db. La carpeta
 # datos/ está en .gitignore: cada equipo tiene su propia conversación.
@@ -43,9 +43,9 @@ def history_note(log: Log) -> str:
 
 def open_shared(url: str, history: int) -> tuple[Log, Presence, Relay]:
     """El log, la presencia y el relé en Redis (--redis): aún sin conectar (eso, en el loop)."""
-    from common.redis_log import RedisLog
-    from common.redis_presence import RedisPresence
-    from common.redis_relay import RedisRelay
+    from common.processes.log import RedisLog
+    from common.processes.presence import RedisPresence
+    from common.processes.relay import RedisRelay
 
     if not url.startswith(("redis://", "rediss://", "unix://")):
         raise SystemExit(

@@ -18,7 +18,7 @@ from tornado.websocket import WebSocketClientConnection
 
 from common.defences.limits import FloodLimits
 from common.fanout.hub import Hub
-from common.presence import Presence
+from common.live.presence import Presence
 from stack2_http import protocol
 from stack2_http.roster import LISTED, Roster
 from stack2_http.server import make_app

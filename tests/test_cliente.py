@@ -14,7 +14,7 @@ from tornado.ioloop import IOLoop
 
 from common.cliente import describe, websocket_url
 from common.fanout.hub import Hub
-from common.log import Done, Failed, MemoryLog, Pending
+from common.history.log import Done, Failed, MemoryLog, Pending
 from stack1_pure.server import ChatSocket as Stack1Socket
 from stack1_pure.server import make_app as make_stack1
 from stack2_http.server import make_app as make_stack2

@@ -19,8 +19,8 @@ from tornado.websocket import WebSocketClientConnection
 
 from common.defences.limits import FloodLimits
 from common.fanout.hub import Hub
-from common.log import Log, MemoryLog
-from common.sqlite_log import SqliteLog
+from common.history.log import Log, MemoryLog
+from common.history.sqlite import SqliteLog
 from stack2_http.server import make_app
 from tests.helpers import enter, next_of, receive, receive_event, wait_closed
 from tests.rawws import OPCODE_CLOSE, OPCODE_TEXT, RawClient, encode_frame

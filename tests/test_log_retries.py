@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from common.log import Log, MemoryLog
-from common.redis_link import RedisLink
-from common.redis_log import RedisLog
-from common.sqlite_log import APPLICATION_ID, SqliteLog
+from common.history.log import Log, MemoryLog
+from common.history.sqlite import APPLICATION_ID, SqliteLog
+from common.processes.link import RedisLink
+from common.processes.log import RedisLog
 from stack2_http import protocol
 from tests.services import RedisServer
 

@@ -14,7 +14,7 @@ import pytest
 
 from common.defences.limits import FloodLimits
 from common.fanout.hub import Hub
-from common.presence import Change, Presence
+from common.live.presence import Change, Presence
 from stack2_http.server import make_app
 from tests import helpers
 from tests.helpers import enter, receive_event, wait_closed
@@ -167,7 +167,7 @@ async def test_a_nick_that_redis_gives_to_another_process_goes_back_to_the_old_o
     connect, ws_base, presence
 ) -> None:
     # Con --redis, otro proceso pudo dar «Bea» un instante antes y Redis lo niega
-    # (common/redis_presence.py avisa con un Change «refused»): la persona lo sabe y
+    # (common/processes/presence.py avisa con un Change «refused»): la persona lo sabe y
     # la sala, que ya la vio como «Bea», vuelve a verla como «Ana».
     ana, who = await named(connect, ws_base, "Ana")
     luis, _ = await enter(connect, ws_base)

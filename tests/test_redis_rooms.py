@@ -13,11 +13,11 @@ import json
 
 import pytest
 
-from common.log import Log
-from common.redis_link import RedisLink
-from common.redis_log import RedisLog
-from common.redis_presence import RedisPresence
-from common.redis_relay import CHANNEL, RedisRelay
+from common.history.log import Log
+from common.processes.link import RedisLink
+from common.processes.log import RedisLog
+from common.processes.presence import RedisPresence
+from common.processes.relay import CHANNEL, RedisRelay
 from stack2_http.rooms import OpenRooms
 from tests.services import RedisServer
 

@@ -21,8 +21,8 @@ import pytest
 
 from common.defences.limits import FloodLimits
 from common.fanout.hub import DEFAULT_MAX_PENDING_BYTES, Hub
-from common.log import REPLAY_BYTES, Log, MemoryLog
-from common.sqlite_log import SqliteLog
+from common.history.log import REPLAY_BYTES, Log, MemoryLog
+from common.history.sqlite import SqliteLog
 from stack2_http import protocol
 from stack2_http.server import make_app
 from tests.helpers import enter, receive, receive_event

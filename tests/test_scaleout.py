@@ -19,9 +19,9 @@ import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
-from common.presence import Change
-from common.redis_link import RedisLink
-from common.redis_presence import RedisPresence
+from common.live.presence import Change
+from common.processes.link import RedisLink
+from common.processes.presence import RedisPresence
 from tests.helpers import receive_event, wait_closed
 from tests.services import ChatServer, Nginx, RedisServer, free_port, need
 

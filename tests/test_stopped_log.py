@@ -18,11 +18,11 @@ import pytest
 
 from common.defences.limits import FloodLimits
 from common.fanout.hub import Hub
-from common.log import Log, LogStopped
-from common.redis_link import RedisLink
-from common.redis_log import RedisLog
-from common.redis_presence import RedisPresence
-from common.sqlite_log import SqliteLog
+from common.history.log import Log, LogStopped
+from common.history.sqlite import SqliteLog
+from common.processes.link import RedisLink
+from common.processes.log import RedisLog
+from common.processes.presence import RedisPresence
 from stack2_http.server import make_app
 from tests.helpers import RECEIVE_TIMEOUT, receive_event
 from tests.services import RedisServer

@@ -93,8 +93,8 @@ class Hub:
     broadcast llega a todas (el Stack 1, que tiene una sola sala, no cambia).
 
     El hub solo reparte. Qué número lleva cada mensaje y qué se dijo antes es
-    cosa del log (common/log.py); quién está en cada sala, de la presencia
-    (common/presence.py).
+    cosa del log (common/history/log.py); quién está en cada sala, de la presencia
+    (common/live/presence.py).
     """
 
     def __init__(

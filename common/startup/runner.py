@@ -65,7 +65,7 @@ def run(
     proxies de confianza (--xheaders), cuyas conexiones no cuentan para ninguna IP.
     ``lan``: donde apuntar las URL de la red al abrir el puerto, para la página (su QR).
     Si las opciones tienen ``processes`` (Stack 2), con más de uno el puerto se
-    reparte entre varios procesos hijos (common/processes.py).
+    reparte entre varios procesos hijos (common/processes/fork.py).
     """
     try:
         # Escuchamos en todas las interfaces (address vacía) para que los demás
@@ -101,7 +101,7 @@ def run(
     )
     processes = options.processes if "processes" in options else 1
     if processes > 1:
-        from common.processes import fork_workers
+        from common.processes.fork import fork_workers
 
         # Desde aquí, cada hijo sigue solo con su copia del socket; el padre vigila.
         if fork_workers(processes) > 0:

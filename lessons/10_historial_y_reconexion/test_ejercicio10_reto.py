@@ -12,7 +12,7 @@ from ayudas import cargar, recibir_evento
 
 from common.defences.limits import FloodLimits
 from common.fanout.hub import Hub
-from common.log import MemoryLog
+from common.history.log import MemoryLog
 from stack2_http.server import make_app
 
 anteriores = cargar(__file__, "anteriores")

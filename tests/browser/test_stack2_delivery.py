@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import tornado.ioloop
 
-from common.log import Done, Failed, MemoryLog, Pending, Replay, Stored
+from common.history.log import Done, Failed, MemoryLog, Pending, Replay, Stored
 from stack2_http.server import make_app
 from tests.browser.a11y import TEXT_CONTRAST_PROBLEMS
 from tests.browser.clients import (

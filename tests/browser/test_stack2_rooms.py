@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
-from common.presence import Change, Presence
+from common.live.presence import Change, Presence
 from stack2_http.server import make_app
 from tests.browser.clients import Stack2, expect, message_box, message_log, say, socket_address
 from tests.browser.harness import LoopbackServer, serve

@@ -11,7 +11,7 @@ trabajo con «python -m pytest lessons/10_historial_y_reconexion».
 
 from __future__ import annotations
 
-from common.log import RECENT, MemoryLog, Replay  # noqa: F401 (RECENT: para el TODO 1)
+from common.history.log import RECENT, MemoryLog, Replay  # noqa: F401 (RECENT: para el TODO 1)
 from stack2_http.server import main
 
 

@@ -9,7 +9,7 @@ y retoma con «python -m common.cliente --raw "ws://127.0.0.1:8000/ws?since=2&ep
 
 from __future__ import annotations
 
-from common.log import RECENT, MemoryLog, Replay
+from common.history.log import RECENT, MemoryLog, Replay
 from stack2_http.server import main
 
 

@@ -1,7 +1,7 @@
 """Lección 12: el latido. ¿Qué procesos murieron y quién sale de la lista con ellos?
 
 Cada proceso del chat escribe en Redis, cada pocos segundos, «sigo vivo a esta
-hora» (common/redis_presence.py lo hace con un script Lua). Aquí está la misma
+hora» (common/processes/presence.py lo hace con un script Lua). Aquí está la misma
 idea en Python puro, para poder probarla sin Redis.
 """
 

@@ -1,6 +1,6 @@
 """Lección 12 · Reto: el script que numera los mensajes, en Python.
 
-El script APPEND de common/redis_log.py (el del paso 2) corre dentro de Redis: numera
+El script APPEND de common/processes/log.py (el del paso 2) corre dentro de Redis: numera
 cada mensaje de una sala, reconoce los reintentos y se niega a mezclar historias. Aquí
 escribes la misma lógica en Python puro, para entenderla y probarla sin Redis.
 

@@ -1,6 +1,6 @@
 """Lección 12 · Reto: el script que numera los mensajes, en Python.
 
-La lógica del script APPEND de common/redis_log.py, sin Redis: numerar sin huecos,
+La lógica del script APPEND de common/processes/log.py, sin Redis: numerar sin huecos,
 reconocer los reintentos por su cid y no mezclar historias (epoch).
 """
 

@@ -9,7 +9,7 @@ nueva, o ``--db=:memory:`` tras reiniciar), el epoch cambia: un cliente que
 pregunta por el 41 de otra historia no recibe mensajes que no son los que vio.
 
 Este archivo tiene lo común a todos los almacenes, y ``MemoryLog``, que no guarda
-nada en disco. common/sqlite_log.py guarda en SQLite (lo que usa el Stack 2 por
+nada en disco. common/history/sqlite.py guarda en SQLite (lo que usa el Stack 2 por
 defecto). Las reglas que cumplen todos:
 
 * Un mensaje se guarda *antes* de que nadie lo vea: primero el almacén, después
@@ -266,7 +266,7 @@ class Log:
         proceso (o un Redis que volvió vacío) puede haberla cambiado.
         """
 
-    # --- Para los almacenes compartidos (common/redis_log.py) ---------------------
+    # --- Para los almacenes compartidos (common/processes/log.py) ---------------------
     # Un log en memoria o en SQLite vive dentro del proceso: siempre está disponible
     # y su historia solo se pierde al reiniciar. Uno compartido puede quedarse sin
     # conexión o perder su historia con el servidor en marcha; estos ganchos lo avisan.

@@ -44,8 +44,8 @@ from collections.abc import Callable, Iterable
 import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError, RedisError, ResponseError
 
-from common.log import Done, Encode, Failed, Log, Pending, Replay, Stored, _Room
-from common.redis_link import COMMAND_TIMEOUT, RedisLink, RedisUnavailable
+from common.history.log import Done, Encode, Failed, Log, Pending, Replay, Stored, _Room
+from common.processes.link import COMMAND_TIMEOUT, RedisLink, RedisUnavailable
 
 log = logging.getLogger("chat.log")
 

@@ -33,7 +33,7 @@ import threading
 from pathlib import Path
 from typing import Any, Union
 
-from common.log import Done, Failed, Log, Pending, Stored
+from common.history.log import Done, Failed, Log, Pending, Stored
 
 log = logging.getLogger("chat.log")
 

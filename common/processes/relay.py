@@ -2,7 +2,7 @@
 
 Aquí sí vale un canal pub/sub de Redis, que es *at-most-once*: lo que se publica
 mientras un proceso no escucha (Redis caído, un instante de red) se pierde. Para
-los mensajes del chat eso no sirve (van por un stream: common/redis_log.py); para
+los mensajes del chat eso no sirve (van por un stream: common/processes/log.py); para
 un aviso que caduca en tres segundos o un privado, que no se guardan en ningún
 sitio (lección 11), es lo justo. Compáralo con el log en la lección 12.
 
@@ -18,8 +18,8 @@ import json
 
 from redis.exceptions import RedisError
 
-from common.redis_link import RedisLink
-from common.relay import Relay, Relayed
+from common.live.relay import Relay, Relayed
+from common.processes.link import RedisLink
 
 CHANNEL = "chat:relay"
 LISTEN_TIMEOUT = 1.0  # Segundos que espera cada lectura del canal antes de mirar otra vez.

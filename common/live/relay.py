@@ -4,7 +4,7 @@ Un mensaje de chat va por el log: tiene número, queda en el historial y nadie l
 pierde. Un «está escribiendo…» o un privado no van por el log (lección 11): si se
 pierde uno, no pasa nada que deba arreglarse al reconectar. Con un solo proceso,
 el hub ya los entrega a todos y el relé no hace nada; con --redis,
-common/redis_relay.py los lleva a los demás procesos por un canal pub/sub.
+common/processes/relay.py los lleva a los demás procesos por un canal pub/sub.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Es otra pregunta que la del hub (a qué sockets envío) y que la del log (qué se
 dijo): por eso vive aparte. Esta cuenta las conexiones de este proceso; con varios
-procesos, common/redis_presence.py ofrece los mismos métodos apoyándose en Redis, y
+procesos, common/processes/presence.py ofrece los mismos métodos apoyándose en Redis, y
 guarda dentro una ``Presence`` como copia en memoria de las salas que sigue.
 
 Los apodos viven aquí porque «¿está libre "Ana" en esta sala?» es una pregunta

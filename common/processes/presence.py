@@ -40,8 +40,8 @@ from collections.abc import Iterable
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from common.presence import Change, Person, Presence, PresenceListener
-from common.redis_link import COMMAND_TIMEOUT, RedisLink
+from common.live.presence import Change, Person, Presence, PresenceListener
+from common.processes.link import COMMAND_TIMEOUT, RedisLink
 
 log = logging.getLogger("chat.presence")
 
