@@ -20,6 +20,7 @@ import logging
 import random
 import secrets
 from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -42,6 +43,15 @@ Restore = Callable[[], Awaitable[None]]
 
 DEGRADED_TEXT = "Se perdió la conexión con Redis: tus mensajes esperan y se reintentan."
 RESTORED_TEXT = "Conexión con Redis recuperada."
+
+
+# Los scripts Lua viven junto a este archivo, cada uno con su explicación.
+HERE = Path(__file__).resolve().parent
+
+
+def lua(*names: str) -> str:
+    """El texto de los scripts Lua ``names`` de esta carpeta, uno detrás de otro."""
+    return "".join((HERE / name).read_text(encoding="utf-8") for name in names)
 
 
 class RedisUnavailable(Exception):

@@ -5,7 +5,7 @@ uno, habría dos chats con los mismos números. Aquí la verdad vive en Redis y 
 proceso tiene una copia de lo reciente en memoria (la de ``Log``) para contestar
 sin esperar. Lo que hay que saber para leer este archivo:
 
-* **El número lo pone Redis, de una vez.** Un script Lua (``APPEND``) comprueba el
+* **El número lo pone Redis, de una vez.** Un script Lua (``append.lua``) comprueba el
   epoch, mira si ese remitente ya guardó ese ``cid``, suma 1 al contador de la sala y
   añade el mensaje al stream, todo junto: Redis ejecuta un script entero sin mezclarlo con
   nada. Dos procesos que envían a la vez nunca reciben el mismo ``seq``, y no
@@ -45,7 +45,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError, RedisError, ResponseError
 
 from common.history.log import Done, Encode, Failed, Log, Pending, Replay, Stored, _Room
-from common.processes.link import COMMAND_TIMEOUT, RedisLink, RedisUnavailable
+from common.processes.link import COMMAND_TIMEOUT, RedisLink, RedisUnavailable, lua
 
 log = logging.getLogger("chat.log")
 
@@ -56,42 +56,8 @@ READ_BLOCK_MS = 1000
 # queda basura en Redis); el XREAD lo espera igual aunque aún no exista.
 WAKE_TTL = 60
 
-# KEYS: epoch, contador de la sala, stream de la sala, reintentos de la sala.
-# ARGV: epoch que cree tener el proceso, epoch nuevo por si no hay ninguno, remitente,
-# cid ("" si no hay), el frame antes y después del número, --history, y el proceso que
-# lo escribe (para reconocer su entrada al leerla).
-#
-# Los reintentos de la sala son un sorted set: cada miembro es «remitente\ncid» (un
-# remitente nunca lleva un salto de línea) y su puntuación, el seq de ese mensaje.
-# Se quitan los que ya no están en el historial: un reintento se reconoce mientras su
-# mensaje siga guardado, igual que en memoria o en SQLite.
-APPEND = r"""
-local epoch = redis.call('GET', KEYS[1])
-if not epoch then
-  redis.call('SET', KEYS[1], ARGV[2])
-  epoch = ARGV[2]
-end
-if epoch ~= ARGV[1] then
-  return {'epoch', epoch}
-end
-local cid = ARGV[4]
-local retry = ARGV[3] .. '\n' .. cid
-if cid ~= '' then
-  local old = redis.call('ZSCORE', KEYS[4], retry)
-  if old then
-    return {'dup', tonumber(old)}
-  end
-end
-local seq = redis.call('INCR', KEYS[2])
-local frame = ARGV[5] .. seq .. ARGV[6]
-redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[7], seq .. '-0',
-  's', ARGV[3], 'c', cid, 'f', frame, 'w', ARGV[8])
-if cid ~= '' then
-  redis.call('ZADD', KEYS[4], seq, retry)
-  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', seq - tonumber(ARGV[7]))
-end
-return {'ok', seq}
-"""
+# Guarda un mensaje y le da su número, de una vez: common/processes/append.lua.
+APPEND = lua("append.lua")
 
 # El frame se construye antes de saber su número: lo partimos en dos por un número
 # de prueba y Redis pone el de verdad en medio.

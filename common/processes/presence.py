@@ -41,7 +41,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from common.live.presence import Change, Person, Presence, PresenceListener
-from common.processes.link import COMMAND_TIMEOUT, RedisLink
+from common.processes.link import COMMAND_TIMEOUT, RedisLink, lua
 
 log = logging.getLogger("chat.presence")
 
@@ -52,139 +52,11 @@ PROCS_KEY = "chat:procs"
 READ_BLOCK_MS = 1000
 SYNC_BATCH = 500  # Personas por script: mil entradas de golpe son dos viajes a Redis.
 
-# Funciones Lua comunes a los scripts. «now» es la hora de Redis: todas las
-# máquinas usan el mismo reloj para decidir quién está muerto. Un apodo se guarda
-# dos veces: chat:nicks:SALA (en minúsculas → quién, para ver si está libre) y
-# chat:nickof:SALA (quién → «minúsculas\\napodo», para liberarlo al salir).
-_LUA_COMMON = """
-local function now()
-  local t = redis.call('TIME')
-  return t[1] * 1000 + math.floor(t[2] / 1000)
-end
-local function nick_of(room, who)
-  local value = redis.call('HGET', 'chat:nickof:' .. room, who)
-  if not value then return nil, nil end
-  local at = string.find(value, '\\n', 1, true)
-  return string.sub(value, 1, at - 1), string.sub(value, at + 1)
-end
-local function drop_nick(room, who)
-  local key = nick_of(room, who)
-  if key then
-    redis.call('HDEL', 'chat:nickof:' .. room, who)
-    if redis.call('HGET', 'chat:nicks:' .. room, key) == who then
-      redis.call('HDEL', 'chat:nicks:' .. room, key)
-    end
-  end
-end
-local function claim(room, who, key, nick)
-  if key == '' then
-    drop_nick(room, who)
-    return true
-  end
-  local owner = redis.call('HGET', 'chat:nicks:' .. room, key)
-  if owner and owner ~= who and redis.call('ZSCORE', 'chat:online:' .. room, owner) then
-    return false
-  end
-  drop_nick(room, who)
-  redis.call('HSET', 'chat:nicks:' .. room, key, who)
-  redis.call('HSET', 'chat:nickof:' .. room, who, key .. '\\n' .. nick)
-  return true
-end
-local function event(op, room, who, proc, nick)
-  local count = redis.call('ZCARD', 'chat:online:' .. room)
-  if count > 0 then
-    redis.call('HSET', 'chat:rooms', room, count)
-  else
-    redis.call('HDEL', 'chat:rooms', room)
-  end
-  redis.call('XADD', 'chat:presence', 'MAXLEN', '~', 10000, '*', 'op', op, 'room', room,
-             'who', who, 'count', count, 'proc', proc, 'nick', nick or '')
-end
-local function leave(room, who, proc)
-  redis.call('SREM', 'chat:members:' .. proc, room .. '\\n' .. who)
-  if redis.call('ZREM', 'chat:online:' .. room, who) == 1 then
-    local _, nick = nick_of(room, who)
-    drop_nick(room, who)
-    event('leave', room, who, proc, nick)
-  end
-end
--- Deja a «who» en la sala con el apodo pedido, si está libre. Devuelve si lo consiguió
--- y el apodo que tiene ahora.
-local function present(room, who, proc, key, nick)
-  local _, before = nick_of(room, who)
-  local granted = claim(room, who, key, nick)
-  local _, current = nick_of(room, who)
-  redis.call('SADD', 'chat:members:' .. proc, room .. '\\n' .. who)
-  if redis.call('ZADD', 'chat:online:' .. room, 'NX', now(), who) == 1 then
-    event('join', room, who, proc, current)
-  elseif before ~= current then
-    event('nick', room, who, proc, current)
-  end
-  return granted, current
-end
-local function split(member)
-  local at = string.find(member, '\\n', 1, true)
-  return string.sub(member, 1, at - 1), string.sub(member, at + 1)
-end
-local function reap(proc)
-  for _, member in ipairs(redis.call('SMEMBERS', 'chat:members:' .. proc)) do
-    local room, who = split(member)
-    leave(room, who, proc)
-  end
-  redis.call('DEL', 'chat:members:' .. proc)
-  redis.call('ZREM', 'chat:procs', proc)
-end
-"""
-
-# ARGV: proceso, «todos» ('1': quien no esté en la lista ya no está aquí; tras una
-# caída de Redis) y, por cada persona, cinco valores: sala, quién, '1' si está ('0' si
-# se fue), apodo en minúsculas y apodo ('' y '' sin apodo). Devuelve los apodos
-# negados, de cuatro en cuatro: sala, quién, el pedido y el que tiene ('' si ninguno).
-SYNC = (
-    _LUA_COMMON
-    + """
-local proc = ARGV[1]
-if ARGV[2] == '1' then
-  local listed = {}
-  for i = 3, #ARGV, 5 do listed[ARGV[i] .. '\\n' .. ARGV[i + 1]] = true end
-  for _, member in ipairs(redis.call('SMEMBERS', 'chat:members:' .. proc)) do
-    if not listed[member] then
-      local room, who = split(member)
-      leave(room, who, proc)
-    end
-  end
-  redis.call('ZADD', 'chat:procs', now(), proc)
-end
-local refused = {}
-for i = 3, #ARGV, 5 do
-  local room, who = ARGV[i], ARGV[i + 1]
-  if ARGV[i + 2] == '1' then
-    local granted, current = present(room, who, proc, ARGV[i + 3], ARGV[i + 4])
-    if not granted then
-      for _, value in ipairs({room, who, ARGV[i + 4], current or ''}) do
-        table.insert(refused, value)
-      end
-    end
-  else
-    leave(room, who, proc)
-  end
-end
-return refused
-"""
-)
-# ARGV: proceso, milisegundos sin latir para darlo por muerto. Devuelve los muertos.
-HEARTBEAT_SCRIPT = (
-    _LUA_COMMON
-    + """
-local t = now()
-redis.call('ZADD', 'chat:procs', t, ARGV[1])
-local dead = redis.call('ZRANGEBYSCORE', 'chat:procs', '-inf', t - tonumber(ARGV[2]))
-for _, proc in ipairs(dead) do reap(proc) end
-return dead
-"""
-)
-# ARGV: proceso. Al apagarse bien: su gente sale de la lista ya, sin esperar al latido.
-GOODBYE = _LUA_COMMON + "reap(ARGV[1])"
+# Los scripts, en common/processes/*.lua: cada uno va detrás de las funciones que
+# comparten (presence.lua), y cada archivo explica qué hace y qué recibe.
+SYNC = lua("presence.lua", "sync.lua")  # Cómo está ahora cada persona anotada aquí.
+HEARTBEAT_SCRIPT = lua("presence.lua", "heartbeat.lua")  # «Sigo vivo», y la baja de los muertos.
+GOODBYE = lua("presence.lua", "goodbye.lua")  # Al apagarse bien: su gente sale ya.
 
 
 class RedisPresence:
