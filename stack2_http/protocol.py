@@ -57,9 +57,11 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
+
+from stack2_http.text import clean, encodable, has_controls, visible
 
 # Un mensaje de chat largo cabe de sobra; un texto pegado sin querer, no.
 MAX_TEXT_LENGTH = 2000
@@ -80,16 +82,6 @@ IDENTITY_LIKE = re.compile(r"\[?[0-9a-f.:]*\]?(:[0-9]+)?", re.IGNORECASE)
 # Una identidad mide como mucho «[ffff:…:ffff]:65535»; más largo no puede ser nadie.
 MAX_IDENTITY_LENGTH = 64
 
-# Caracteres de control de dirección (U+202A-U+202E, U+2066-U+2069): dan la vuelta
-# al texto en pantalla y sirven para disfrazar un mensaje. Se quitan.
-_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
-# Letras que no se ven (rellenos coreanos, el braille vacío): un mensaje hecho solo
-# de ellas llegaría como una línea en blanco.
-_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
-# Categorías Unicode que no se ven: controles, formato (U+200B, U+2060, U+FEFF...),
-# sustitutos y separadores (espacios).
-_INVISIBLE = frozenset(("Cc", "Cf", "Cs", "Zs", "Zl", "Zp"))
-
 
 class ProtocolError(Exception):
     """Un mensaje del cliente que no cumple el protocolo."""
@@ -99,6 +91,11 @@ class ProtocolError(Exception):
         self.code = code
         self.text = text
         self.cid = cid  # Si el error es de un mensaje con cid: así el cliente deja de reintentarlo.
+
+
+# La tabla de despacho de un handler: cada tipo de evento, con la función que lo valida
+# y el método que lo atiende (ChatSocket.EVENTS).
+Events = Mapping[str, tuple[Callable[[dict[str, Any]], Any], Callable[..., Any]]]
 
 
 class Message(NamedTuple):
@@ -138,9 +135,23 @@ def decode(raw: str | bytes) -> dict[str, Any]:
         raise ProtocolError("invalid_json", 'El mensaje debe ser un objeto JSON: {"type": ...}.')
     if "type" not in event:
         raise ProtocolError("invalid_field", 'Falta el campo "type".')
-    if not isinstance(event["type"], str) or not _encodable(event["type"]):
+    if not isinstance(event["type"], str) or not encodable(event["type"]):
         raise ProtocolError("unknown_type", 'El campo "type" debe ser un texto, como "message".')
     return event
+
+
+def parse(frame: str | bytes, events: Events) -> tuple[Callable[..., Any], Any]:
+    """Un frame del cliente, validado con la tabla ``events``: (quién lo atiende, el evento).
+
+    ``events`` es la tabla de despacho del handler (``ChatSocket.EVENTS``): cada tipo,
+    con la función que lo valida y el método que lo atiende. Lanza ProtocolError si el
+    frame no es JSON, si su tipo no está en la tabla o si no es válido.
+    """
+    fields = decode(frame)
+    if fields["type"] not in events:
+        raise unknown_type(fields["type"], events)
+    validate, handle = events[fields["type"]]
+    return handle, validate(fields)
 
 
 def unknown_type(type_: str, known: Mapping[str, Any]) -> ProtocolError:
@@ -163,12 +174,12 @@ def parse_text(text: Any, cid: str | None = None) -> str:
     """El texto de un mensaje (público o privado), limpio, o ProtocolError."""
     if not isinstance(text, str):
         raise ProtocolError("invalid_field", 'El campo "text" debe ser una cadena de texto.', cid)
-    if not _encodable(text):
+    if not encodable(text):
         raise ProtocolError(
             "invalid_text", "El texto tiene caracteres imposibles (sustitutos sueltos).", cid
         )
-    text = _clean(text)
-    if not _visible(text):
+    text = clean(text)
+    if not visible(text):
         raise ProtocolError("empty", "El mensaje está vacío.", cid)
     if len(text) > MAX_TEXT_LENGTH:
         raise ProtocolError(
@@ -187,7 +198,7 @@ def clean_nick(nick: Any) -> str:
     if not isinstance(nick, str):
         raise ProtocolError("invalid_nick", 'El campo "nick" debe ser una cadena de texto.')
     nick = nick.strip()
-    if not nick or not _visible(nick):
+    if not nick or not visible(nick):
         raise ProtocolError("invalid_nick", "El apodo está vacío.")
     if len(nick) > MAX_NICK_LENGTH:
         raise ProtocolError(
@@ -196,7 +207,7 @@ def clean_nick(nick: Any) -> str:
     # En un apodo no cabe ningún carácter de control ni de formato (saltos de línea,
     # tabuladores, los que dan la vuelta al texto o los que no se ven): solo sirven
     # para que dos apodos distintos se vean iguales.
-    if not _encodable(nick) or any(unicodedata.category(ch) in ("Cc", "Cf") for ch in nick):
+    if not encodable(nick) or has_controls(nick):
         raise ProtocolError("invalid_nick", "El apodo no puede llevar caracteres de control.")
     if looks_like_identity(nick):
         raise ProtocolError(
@@ -223,7 +234,7 @@ def parse_typing(event: dict[str, Any]) -> Typing:
 def parse_private(event: dict[str, Any]) -> Private:
     """Valida un evento «private»: a quién (su IP:puerto) y el texto."""
     to = event.get("to")
-    if not isinstance(to, str) or not 1 <= len(to) <= MAX_IDENTITY_LENGTH or not _encodable(to):
+    if not isinstance(to, str) or not 1 <= len(to) <= MAX_IDENTITY_LENGTH or not encodable(to):
         raise ProtocolError(
             "invalid_field", 'El campo "to" debe ser la identidad (IP:puerto) de alguien.'
         )
@@ -251,7 +262,7 @@ def parse_cid(cid: Any) -> str | None:
     """El ``cid`` de un mensaje: ausente (None) o un texto de 1 a 64 caracteres."""
     if cid is None:
         return None
-    if not isinstance(cid, str) or not 1 <= len(cid) <= MAX_CID_LENGTH or not _encodable(cid):
+    if not isinstance(cid, str) or not 1 <= len(cid) <= MAX_CID_LENGTH or not encodable(cid):
         raise ProtocolError(
             "invalid_cid", f'El campo "cid" debe ser un texto de 1 a {MAX_CID_LENGTH} caracteres.'
         )
@@ -285,6 +296,37 @@ def parse_resume(since: str | None, epoch: str | None) -> tuple[int | None, str 
             "invalid_epoch", '"epoch" debe ser el epoch que envió el servidor (un texto corto).'
         )
     return int(since), epoch
+
+
+class Asked(NamedTuple):
+    """Lo que pide la dirección del WebSocket: ``/ws/sala?since=&epoch=&nick=&client=``."""
+
+    since: int | None  # Retomar después de este seq...
+    epoch: str | None  # ...de esta historia.
+    nick: str | None  # El apodo con el que entra (lo valida quien se lo da).
+    client: str | None  # Su clave, si la trae y vale.
+    problems: list[ProtocolError]  # Lo que no vale: se entra igual, con un aviso por cada uno.
+
+
+def parse_query(argument: Callable[..., str | None]) -> Asked:
+    """Lee la dirección del WebSocket con ``argument`` (``get_query_argument`` del handler).
+
+    Lo que no vale se ignora y queda en ``problems``: una dirección mal escrita no
+    impide entrar.
+    """
+    problems = []
+    try:
+        since, epoch = parse_resume(argument("since", None), argument("epoch", None))
+    except ProtocolError as problem:
+        since, epoch = None, None
+        problems.append(problem)
+    try:
+        # strip=False: una clave con espacios no es la misma clave sin ellos.
+        client = parse_client(argument("client", None, strip=False))
+    except ProtocolError as problem:
+        client = None
+        problems.append(problem)
+    return Asked(since, epoch, argument("nick", None), client, problems)
 
 
 def since_too_far() -> ProtocolError:
@@ -327,28 +369,6 @@ def private_unavailable() -> ProtocolError:
     )
 
 
-def _encodable(text: str) -> bool:
-    """False si el texto trae sustitutos sueltos («\\ud800»), que no existen en UTF-8."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _clean(text: str) -> str:
-    """Quita los caracteres de control (salvo saltos de línea y tabuladores) y los bordes."""
-    text = text.translate(_BIDI_CONTROLS)
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
-
-
-def _visible(text: str) -> bool:
-    """True si al menos un carácter se ve en pantalla."""
-    return any(
-        unicodedata.category(ch) not in _INVISIBLE and ch not in _BLANK_LETTERS for ch in text
-    )
-
-
 def welcome(
     you: str,
     room: str,
@@ -386,6 +406,21 @@ def message(
     if cid is not None:
         fields["cid"] = cid
     return _encode("message", seq=seq, epoch=epoch, room=room, **fields)
+
+
+class Draft(NamedTuple):
+    """Un mensaje de chat aún sin número: el log se lo pone al guardarlo (``numbered``)."""
+
+    epoch: str
+    room: str
+    sender: str  # Su identidad, «IP:puerto».
+    text: str
+    cid: str | None
+    nick: str | None  # El apodo de ahora: si luego lo cambia, este mensaje no cambia.
+
+    def numbered(self, seq: int) -> str:
+        """El frame «message» con su número: lo que se guarda y se reparte."""
+        return message(seq, *self)
 
 
 def ack(cid: str, seq: int) -> str:

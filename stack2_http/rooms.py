@@ -17,6 +17,7 @@ import logging
 import re
 
 import tornado.web
+from tornado.options import OptionParser
 
 from common.history.log import Log
 from common.live.presence import Presence
@@ -54,6 +55,16 @@ NOT_FOUND_PAGE = """<!DOCTYPE html>
 </body>
 </html>
 """
+
+
+def define_options(options: OptionParser) -> None:
+    """--max-rooms: cuántas salas con gente puede haber a la vez."""
+    options.define(
+        "max_rooms",
+        default=MAX_ROOMS,
+        type=int,
+        help="salas con gente a la vez, como mucho (con --redis, entre todos los procesos)",
+    )
 
 
 def room_name(raw: str | None = None) -> str | None:

@@ -71,3 +71,33 @@ def assert_no_tracebacks(records: list[logging.LogRecord]) -> None:
     """El mal comportamiento de un cliente nunca debe acabar en un error del servidor."""
     bad = [r for r in records if r.exc_info or r.levelno >= logging.ERROR]
     assert not bad, "El servidor registró errores:\n" + "\n".join(r.getMessage() for r in bad)
+
+
+class Answer:
+    """Quien envía un mensaje al log en una prueba, como ``ChatSocket``: espera su respuesta.
+
+    El log contesta con ``on_stored`` (el seq) o con ``on_not_stored`` (el error); ``get()``
+    devuelve lo que llegue, o falla con un motivo claro si no llega nada.
+    """
+
+    def __init__(self) -> None:
+        self.future: asyncio.Future[int | Exception] = asyncio.get_running_loop().create_future()
+
+    def on_stored(self, cid: str | None, seq: int) -> None:
+        self.future.set_result(seq)
+
+    def on_not_stored(self, cid: str | None, error: Exception) -> None:
+        self.future.set_result(error)
+
+    async def get(self, timeout: float = RECEIVE_TIMEOUT) -> int | Exception:
+        try:
+            return await asyncio.wait_for(asyncio.shield(self.future), timeout)
+        except asyncio.TimeoutError:
+            problem = f"El log no contestó al mensaje en {timeout} s"
+            raise AssertionError(problem) from None
+
+    async def seq(self, timeout: float = RECEIVE_TIMEOUT) -> int:
+        """El seq con el que se guardó; si el log contestó con un error, la prueba falla."""
+        answer = await self.get(timeout)
+        assert isinstance(answer, int), f"El log no guardó el mensaje: {answer!r}"
+        return answer

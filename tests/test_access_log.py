@@ -13,7 +13,8 @@ import pytest
 from common.fanout.hub import Hub
 from common.startup.access_log import without_secrets
 from common.startup.settings import app_settings, parse_options
-from stack2_http.server import define_stack2_options, make_app
+from stack2_http.options import define_stack2_options
+from stack2_http.server import make_app
 from tests.helpers import receive_event
 
 # Una clave de ?client= como la que guarda la página del Stack 2 (22 caracteres al azar).

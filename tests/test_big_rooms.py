@@ -29,7 +29,7 @@ pytestmark = pytest.mark.gen_test(timeout=60)
 
 @pytest.fixture
 def app(hub: Hub):
-    return make_app(hub, FloodLimits(rate=1000, burst=1000))
+    return make_app(hub, flood=FloodLimits(rate=1000, burst=1000))
 
 
 Events = list[dict[str, Any]]

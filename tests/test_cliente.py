@@ -14,7 +14,7 @@ from tornado.ioloop import IOLoop
 
 from common.cliente import describe, websocket_url
 from common.fanout.hub import Hub
-from common.history.log import Done, Failed, MemoryLog, Pending
+from common.history.log import MemoryLog, Pending
 from stack1_pure.server import ChatSocket as Stack1Socket
 from stack1_pure.server import make_app as make_stack1
 from stack2_http.server import make_app as make_stack2
@@ -31,8 +31,8 @@ SLOW = 1.0
 class SlowLog(MemoryLog):
     """Un log que tarda en guardar, como un disco lento en un aula llena."""
 
-    def _write(self, pending: Pending, done: Done, failed: Failed) -> None:
-        IOLoop.current().call_later(SLOW, super()._write, pending, done, failed)
+    def _write(self, pending: Pending) -> None:
+        IOLoop.current().call_later(SLOW, super()._write, pending)
 
 
 class SlowRelay(Stack1Socket):

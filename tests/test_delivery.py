@@ -27,22 +27,23 @@ from tests.rawws import OPCODE_CLOSE, OPCODE_TEXT, RawClient, encode_frame
 
 
 @pytest.fixture(params=["memoria", "sqlite"])
-def chat_log(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Log]:
+def chat_log(request: pytest.FixtureRequest, tmp_path: Path, io_loop) -> Iterator[Log]:
     """El log de la prueba: las mismas reglas con los dos almacenes."""
     marker = request.node.get_closest_marker("settings")
     history = (marker.kwargs if marker else {}).get("history_size", 1000)
     if request.param == "memoria":
-        yield MemoryLog(history)
-        return
-    log = SqliteLog(tmp_path / "chat.sqlite3", history)
+        log: Log = MemoryLog(history)
+    else:
+        log = SqliteLog(tmp_path / "chat.sqlite3", history)
+    io_loop.run_sync(log.start)
     yield log
-    log.close()
+    io_loop.run_sync(log.close)
 
 
 @pytest.fixture
 def app(hub: Hub, chat_log: Log, app_kwargs):
     flood = app_kwargs.get("flood", FloodLimits(rate=1000, burst=1000))
-    return make_app(hub, flood, log=chat_log)
+    return make_app(hub, flood=flood, log=chat_log)
 
 
 @pytest.fixture

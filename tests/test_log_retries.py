@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -22,6 +21,7 @@ from common.history.sqlite import APPLICATION_ID, SqliteLog
 from common.processes.link import RedisLink
 from common.processes.log import RedisLog
 from stack2_http import protocol
+from tests.helpers import Answer
 from tests.services import RedisServer
 
 # Lo que espera como mucho cada prueba a un ack o a un reparto.
@@ -42,19 +42,16 @@ class Chat:
         self.broadcast.append(json.loads(frame))
         self._arrived.set()
 
-    def append(self, sender: str, cid: str | None, text: str) -> asyncio.Future:
-        """Envía un mensaje; el futuro da su seq (el del ack) o el error."""
-        answer = asyncio.get_running_loop().create_future()
-
-        def encode(seq: int) -> str:
-            return protocol.message(seq, self.log.epoch, ROOM, "127.0.0.1:5000", text, cid)
-
-        self.log.append(ROOM, sender, cid, encode, answer.set_result, answer.set_exception)
+    def append(self, sender: str, cid: str | None, text: str) -> Answer:
+        """Envía un mensaje; la respuesta dará su seq (el del ack) o el error."""
+        answer = Answer()
+        draft = protocol.Draft(self.log.epoch, ROOM, "127.0.0.1:5000", text, cid, None)
+        self.log.append(ROOM, sender, cid, draft, answer)
         return answer
 
     async def send(self, sender: str, cid: str | None, text: str) -> int:
         """Envía un mensaje y espera su seq."""
-        return await asyncio.wait_for(self.append(sender, cid, text), TIMEOUT)
+        return await self.append(sender, cid, text).seq()
 
     async def texts(self, count: int) -> list[str]:
         """Los textos repartidos, cuando ya hay al menos ``count``."""
@@ -72,12 +69,6 @@ class Chat:
 
 
 OpenLog = Callable[..., Awaitable[Log]]
-
-
-async def close(log: Log) -> None:
-    result = log.close()
-    if inspect.isawaitable(result):  # El de Redis se cierra dentro del loop.
-        await result
 
 
 @pytest.fixture
@@ -101,8 +92,8 @@ def open_log(request: pytest.FixtureRequest, tmp_path: Path, io_loop) -> AsyncIt
             log = SqliteLog(tmp_path / "chat.sqlite3", history)
         else:
             log = RedisLog(RedisLink(redis.url), history)
-            await log.start()
-            await log.watch(ROOM)  # Como el servidor cuando alguien entra en la sala.
+        await log.start()
+        await log.watch(ROOM)  # Como el servidor cuando alguien entra en la sala.
         opened.append(log)
         return log
 
@@ -110,7 +101,7 @@ def open_log(request: pytest.FixtureRequest, tmp_path: Path, io_loop) -> AsyncIt
 
     async def close_all() -> None:
         for log in opened:
-            await close(log)
+            await log.close()
 
     io_loop.run_sync(close_all, timeout=30)
 
@@ -135,7 +126,7 @@ async def test_two_senders_with_the_same_cid_at_the_same_instant_both_get_throug
         chat.append("clave-de-ana", "c1", "de Ana"),
         chat.append("clave-de-luis", "c1", "de Luis"),
     )
-    assert sorted(await asyncio.wait_for(asyncio.gather(ana, luis), TIMEOUT)) == [1, 2]
+    assert sorted(await asyncio.gather(ana.seq(), luis.seq())) == [1, 2]
     assert sorted(await chat.texts(2)) == ["de Ana", "de Luis"]
 
 
@@ -159,7 +150,7 @@ async def test_a_retry_sent_while_the_first_is_still_being_stored_gets_the_same_
         chat.append("clave-de-ana", "c1", "uno"),
         chat.append("clave-de-ana", "c1", "uno"),
     )
-    assert await asyncio.wait_for(asyncio.gather(first, retry), TIMEOUT) == [1, 1]
+    assert await asyncio.gather(first.seq(), retry.seq()) == [1, 1]
     await chat.send("clave-de-ana", "c2", "dos")
     assert await chat.texts(2) == ["uno", "dos"]
 
@@ -188,18 +179,20 @@ async def test_a_retry_is_recognised_only_while_its_message_is_in_the_kept_histo
 async def test_sqlite_recognises_a_senders_retry_after_reopening_the_file(tmp_path) -> None:
     path = tmp_path / "chat.sqlite3"
     before = SqliteLog(path)
+    await before.start()
     try:
         seq = await Chat(before).send("clave-de-ana", "mismo", "una vez")
     finally:
-        before.close()
+        await before.close()
     after = SqliteLog(path)  # El servidor, reiniciado.
+    await after.start()
     try:
         chat = Chat(after)
         assert await chat.send("clave-de-ana", "mismo", "una vez") == seq
         assert await chat.send("clave-de-luis", "mismo", "soy Luis") == seq + 1
         assert await chat.texts(1) == ["soy Luis"]
     finally:
-        after.close()
+        await after.close()
 
 
 # Las tablas de un datos/chat.sqlite3 de antes de la columna «sender».
@@ -244,19 +237,21 @@ async def test_an_old_database_gains_the_sender_column_and_keeps_its_history(tmp
     path = tmp_path / "chat.sqlite3"
     old_database(path, ["hola", "¿qué tal?"])
     log = SqliteLog(path)
+    await log.start()
     try:
         assert (log.epoch, log.latest(ROOM)) == ("antiguo1", 2), "Se perdió la historia"
         assert [json.loads(frame)["text"] for frame in log.recent(ROOM)] == ["hola", "¿qué tal?"]
         # Un cid que ya estaba, de alguien que no se sabe quién era: nadie pierde su mensaje.
         assert await Chat(log).send("clave-de-ana", "c1", "nuevo") == 3
     finally:
-        log.close()
+        await log.close()
     assert "sender" in columns(path)
     again = SqliteLog(path)  # Y lo guardado con remitente se reconoce tras reiniciar.
+    await again.start()
     try:
         assert await Chat(again).send("clave-de-ana", "c1", "nuevo") == 3
     finally:
-        again.close()
+        await again.close()
 
 
 # --- Redis: lo que comparten los procesos --------------------------------------------
@@ -278,8 +273,8 @@ async def test_a_redis_process_that_loads_a_room_recognises_retries_from_its_cop
         # Sin Redis, su copia ya sabe de quién era ese cid: el reintento tiene su ack.
         assert await Chat(second).send("clave-de-ana", "mismo", "una vez") == seq
     finally:
-        await close(first)
-        await close(second)
+        await first.close()
+        await second.close()
 
 
 @pytest.mark.gen_test(timeout=30)
@@ -297,4 +292,4 @@ async def test_a_redis_stream_written_before_senders_existed_still_loads(redis_s
         assert await chat.send("clave-de-ana", "c1", "nuevo") == 2
         assert await chat.texts(1) == ["nuevo"]
     finally:
-        await close(log)
+        await log.close()

@@ -28,7 +28,7 @@ def presence() -> Presence:
 @pytest.fixture
 def app(hub: Hub, presence: Presence, app_kwargs):
     flood = app_kwargs.get("flood", FloodLimits(rate=1000, burst=1000))
-    return make_app(hub, flood, presence=presence)
+    return make_app(hub, flood=flood, presence=presence)
 
 
 def send(type_: str, **fields: object) -> str:

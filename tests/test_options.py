@@ -11,7 +11,7 @@ from tornado.options import OptionParser
 
 from common.startup.options import help_text
 from common.startup.settings import parse_options
-from stack2_http.server import define_stack2_options
+from stack2_http.options import define_stack2_options
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVERS = ["stack1_pure/server.py", "stack2_http/server.py"]

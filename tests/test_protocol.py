@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stack2_http import protocol
+from stack2_http import text as text_hygiene
 from stack2_http.server import ChatSocket
 
 
@@ -141,6 +142,6 @@ def test_any_json_object_yields_clean_text_or_a_protocol_error(event) -> None:
 @settings(max_examples=200, deadline=None)
 def test_any_printable_text_survives_the_round_trip(text) -> None:
     raw = json.dumps({"type": "message", "text": text})
-    cleaned = protocol._clean(text)
-    if protocol._visible(cleaned):
+    cleaned = text_hygiene.clean(text)
+    if text_hygiene.visible(cleaned):
         assert parse_chat_text(raw) == cleaned

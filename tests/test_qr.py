@@ -18,7 +18,8 @@ from common.startup import network, qr
 from common.startup.banner import banner, qr_lines
 from common.startup.network import LanAccess
 from common.startup.settings import parse_options
-from stack2_http.server import define_stack2_options, make_app
+from stack2_http.options import define_stack2_options
+from stack2_http.server import make_app
 
 ROOT = Path(__file__).resolve().parent.parent
 LAN_URL = "http://198.51.100.7:8000/"  # Una dirección de documentación (RFC 5737).

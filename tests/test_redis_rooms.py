@@ -18,7 +18,9 @@ from common.processes.link import RedisLink
 from common.processes.log import RedisLog
 from common.processes.presence import RedisPresence
 from common.processes.relay import CHANNEL, RedisRelay
+from stack2_http import protocol
 from stack2_http.rooms import OpenRooms
+from tests.helpers import Answer
 from tests.services import RedisServer
 
 TEST_TIMEOUT = 30
@@ -77,13 +79,9 @@ class Process:
 
 async def say(log: Log, room: str, text: str) -> int:
     """Guarda un mensaje desde ``log`` y devuelve su seq (cuando Redis lo confirma)."""
-    acked: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-
-    def encode(seq: int) -> str:
-        return json.dumps({"type": "message", "seq": seq, "text": text}, separators=(",", ":"))
-
-    log.append(room, "una-clave", None, encode, acked.set_result, acked.set_exception)
-    return await asyncio.wait_for(acked, ARRIVAL_TIMEOUT)
+    answer, draft = Answer(), protocol.Draft(log.epoch, room, "127.0.0.1:5000", text, None, None)
+    log.append(room, "una-clave", None, draft, answer)
+    return await answer.seq(ARRIVAL_TIMEOUT)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from common.history.log import REPLAY_BYTES, Log, MemoryLog
 from common.history.sqlite import SqliteLog
 from stack2_http import protocol
 from stack2_http.server import make_app
-from tests.helpers import enter, receive, receive_event
+from tests.helpers import Answer, enter, receive, receive_event
 
 ROOM = "general"
 # Mensajes tan largos como se puede: 2000 caracteres. Con emojis (4 bytes en UTF-8 cada
@@ -45,17 +45,13 @@ def seqs(frames: list[str]) -> list[int]:
 
 async def store(log: Log, count: int, text: str = LONG) -> None:
     """Guarda ``count`` mensajes de ``text`` y espera a que cada uno esté guardado."""
-    loop = asyncio.get_running_loop()
     answers = []
     for _ in range(count):
-        answer = loop.create_future()
-
-        def encode(seq: int) -> str:
-            return protocol.message(seq, log.epoch, ROOM, "127.0.0.1:5000", text, None)
-
-        log.append(ROOM, "clave-de-ana", None, encode, answer.set_result, answer.set_exception)
+        answer = Answer()
+        draft = protocol.Draft(log.epoch, ROOM, "127.0.0.1:5000", text, None, None)
+        log.append(ROOM, "clave-de-ana", None, draft, answer)
         answers.append(answer)
-    await asyncio.wait_for(asyncio.gather(*answers), 30)
+    await asyncio.wait_for(asyncio.gather(*(answer.seq() for answer in answers)), 30)
 
 
 @pytest.fixture(params=["memoria", "sqlite"])
@@ -64,10 +60,11 @@ def kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def chat_log(kind: str, tmp_path: Path) -> Iterator[Log]:
+def chat_log(kind: str, tmp_path: Path, io_loop) -> Iterator[Log]:
     log = MemoryLog() if kind == "memoria" else SqliteLog(tmp_path / "chat.sqlite3")
+    io_loop.run_sync(log.start)
     yield log
-    log.close()
+    io_loop.run_sync(log.close)
 
 
 def stored_frame(log: Log, seq: int) -> str:
@@ -119,18 +116,20 @@ async def test_a_resume_that_does_not_fit_is_too_far_behind_and_never_partial(ch
 async def test_sqlite_bounds_the_replay_after_reopening_the_file(tmp_path) -> None:
     path = tmp_path / "chat.sqlite3"
     before = SqliteLog(path)
+    await before.start()
     try:
         await store(before, 80)
         epoch = before.epoch
     finally:
-        before.close()
+        await before.close()
     after = SqliteLog(path)  # El servidor, reiniciado: lee los bytes de lo guardado.
+    await after.start()
     try:
         assert size(after.replay(ROOM).history) <= REPLAY_BYTES
         replay = after.replay(ROOM, 10, epoch)
         assert (replay.recovered, replay.reason) == (False, "too_far_behind")
     finally:
-        after.close()
+        await after.close()
 
 
 # --- De principio a fin -----------------------------------------------------------------
@@ -138,7 +137,7 @@ async def test_sqlite_bounds_the_replay_after_reopening_the_file(tmp_path) -> No
 
 @pytest.fixture
 def app(hub: Hub, chat_log: Log):
-    return make_app(hub, FloodLimits(rate=1000, burst=1000), log=chat_log)
+    return make_app(hub, flood=FloodLimits(rate=1000, burst=1000), log=chat_log)
 
 
 @pytest.fixture

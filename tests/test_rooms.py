@@ -20,7 +20,7 @@ from tests.helpers import enter, next_of, receive_event, wait_closed
 
 @pytest.fixture
 def app(hub: Hub):
-    return make_app(hub, FloodLimits(rate=1000, burst=1000))
+    return make_app(hub, flood=FloodLimits(rate=1000, burst=1000))
 
 
 def chat(text: str, cid: str | None = None) -> str:

@@ -1,7 +1,7 @@
 """Un log que deja de guardar se nota: /healthz en 503, errores en español, nadie espera.
 
-El fallo se provoca por la API pública del log: un ``encode`` con un error de
-programación (como el de una lección a medio hacer) que salta dentro de quien
+El fallo se provoca por la API pública del log: un mensaje cuyo ``numbered()`` tiene un
+error de programación (como el de una lección a medio hacer) que salta dentro de quien
 guarda, el hilo de SQLite o la tarea que escribe en Redis. Nada de mocks: SQLite
 en un archivo temporal y un redis-server de verdad (tests/services.py).
 """
@@ -13,6 +13,7 @@ import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,59 +24,42 @@ from common.history.sqlite import SqliteLog
 from common.processes.link import RedisLink
 from common.processes.log import RedisLog
 from common.processes.presence import RedisPresence
+from stack2_http import protocol
 from stack2_http.server import make_app
-from tests.helpers import RECEIVE_TIMEOUT, receive_event
+from tests.helpers import RECEIVE_TIMEOUT, Answer, receive_event
 from tests.services import RedisServer
 
 
-def buggy_encode(seq: int) -> str:
-    """Un encode con un error de programación: no es un fallo del disco ni de Redis."""
-    raise ZeroDivisionError("división por cero en encode")
+class BuggyDraft:
+    """Un mensaje cuyo frame falla al numerarlo: un error de programación, no del disco."""
+
+    def numbered(self, seq: int) -> str:
+        raise ZeroDivisionError("división por cero en numbered")
 
 
-class Answer:
-    """Los avisos ``done``/``failed`` de un mensaje, para esperar el que llegue."""
-
-    def __init__(self) -> None:
-        self.future: asyncio.Future = asyncio.get_running_loop().create_future()
-
-    def done(self, seq: int) -> None:
-        self.future.set_result(seq)
-
-    def failed(self, error: Exception) -> None:
-        self.future.set_result(error)
-
-    async def get(self) -> int | Exception:
-        try:
-            return await asyncio.wait_for(self.future, RECEIVE_TIMEOUT)
-        except asyncio.TimeoutError:
-            problem = f"El mensaje no recibió respuesta en {RECEIVE_TIMEOUT} s"
-            raise AssertionError(problem) from None
-
-
-def append(log: Log, text: str, cid: str | None = None, encode=None) -> Answer:
+def append(log: Log, text: str, cid: str | None = None, draft: Any = None) -> Answer:
     answer = Answer()
-    frame = {"type": "message", "text": text}
-    encode = encode or (lambda seq: json.dumps({**frame, "seq": seq}, separators=(",", ":")))
-    log.append("general", "una-clave", cid, encode, answer.done, answer.failed)
+    draft = draft or protocol.Draft(log.epoch, "general", "127.0.0.1:5000", text, cid, None)
+    log.append("general", "una-clave", cid, draft, answer)
     return answer
 
 
 async def stop_the_writer(log: Log) -> None:
-    """Le da al log un mensaje cuyo encode falla y espera a que lo rechace."""
-    assert isinstance(await append(log, "roto", encode=buggy_encode).get(), LogStopped)
+    """Le da al log un mensaje que no se puede numerar y espera a que lo rechace."""
+    assert isinstance(await append(log, "roto", draft=BuggyDraft()).get(), LogStopped)
 
 
 @pytest.fixture
-def sqlite_log(tmp_path: Path) -> Iterator[SqliteLog]:
+def sqlite_log(tmp_path: Path, io_loop) -> Iterator[SqliteLog]:
     log = SqliteLog(tmp_path / "chat.sqlite3")
+    io_loop.run_sync(log.start)
     yield log
-    log.close()
+    io_loop.run_sync(log.close)
 
 
 @pytest.fixture
 def app(hub: Hub, sqlite_log: SqliteLog):
-    return make_app(hub, FloodLimits(rate=1000, burst=1000), log=sqlite_log)
+    return make_app(hub, flood=FloodLimits(rate=1000, burst=1000), log=sqlite_log)
 
 
 @pytest.fixture
@@ -109,7 +93,7 @@ async def test_a_sqlite_writer_stopped_by_a_bug_turns_healthz_into_503(
 @pytest.mark.gen_test
 async def test_messages_waiting_when_the_sqlite_writer_stops_are_all_refused(sqlite_log) -> None:
     # Sin ceder el loop: el hilo los encuentra en su lote o en la cola, nunca guardados.
-    broken = append(sqlite_log, "roto", encode=buggy_encode)
+    broken = append(sqlite_log, "roto", draft=BuggyDraft())
     waiting = [append(sqlite_log, f"espera {n}", cid=f"c{n}") for n in range(5)]
     retry = append(sqlite_log, "espera 0", cid="c0")  # Un reintento del primero, aún en vuelo.
     answers = [await answer.get() for answer in (broken, *waiting, retry)]
@@ -168,7 +152,7 @@ async def test_a_redis_writer_stopped_by_a_bug_answers_everyone_and_turns_unheal
     await log.watch("general")  # Como el servidor cuando alguien entra en la sala.
     try:
         assert log.healthy
-        broken = append(log, "roto", encode=buggy_encode)
+        broken = append(log, "roto", draft=BuggyDraft())
         waiting = [append(log, f"espera {n}", cid=f"c{n}") for n in range(3)]
         answers = [await answer.get() for answer in (broken, *waiting)]
         assert all(isinstance(answer, LogStopped) for answer in answers), answers

@@ -13,8 +13,8 @@ nada en disco. common/history/sqlite.py guarda en SQLite (lo que usa el Stack 2 
 defecto). Las reglas que cumplen todos:
 
 * Un mensaje se guarda *antes* de que nadie lo vea: primero el almacén, después
-  el aviso a quien lo envió (``done``) y después el reparto (``subscribe``).
-  Así nadie ve un mensaje que un reinicio podría borrar.
+  la respuesta a quien lo envió (``Author.on_stored``: su ack) y después el reparto
+  (``subscribe``). Así nadie ve un mensaje que un reinicio podría borrar.
 * Un reintento con el mismo ``cid`` (el identificador que elige el cliente) *del
   mismo remitente* no crea un mensaje nuevo: recibe el ``seq`` del primero y no se
   reparte otra vez. El remitente (``sender``) es la clave que la página guarda en
@@ -36,7 +36,7 @@ import logging
 import secrets
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 log = logging.getLogger("chat.log")
 
@@ -48,14 +48,25 @@ RECENT = 50
 # welcome cabe entero aunque el cliente aún no haya leído nada, y sobra sitio.
 REPLAY_BYTES = 256 * 1024
 
-# Se avisa a quien envió un mensaje: con su seq cuando está guardado, o con el
-# error si no se pudo guardar.
-Done = Callable[[int], None]
-Failed = Callable[[Exception], None]
 # Lo que el log reparte: (sala, frame ya codificado).
 Listener = Callable[[str, str], None]
-# Construye el frame de un mensaje cuando ya se sabe su número.
-Encode = Callable[[int], str]
+
+
+class Draft(Protocol):
+    """Un mensaje aún sin número (``protocol.Draft`` en el Stack 2)."""
+
+    def numbered(self, seq: int) -> str:
+        """Su frame, con el número que le da el log al guardarlo."""
+
+
+class Author(Protocol):
+    """Quien envía un mensaje (``ChatSocket``): el log le contesta antes de repartirlo."""
+
+    def on_stored(self, cid: str | None, seq: int) -> None:
+        """Su mensaje ya está guardado con el número ``seq`` (o era un reintento de ese)."""
+
+    def on_not_stored(self, cid: str | None, error: Exception) -> None:
+        """No se pudo guardar (``LogStopped``, o Redis no contesta): que lo reintente."""
 
 
 class LogStopped(Exception):
@@ -90,7 +101,8 @@ class Pending(NamedTuple):
     room: str
     sender: str  # Quién lo envía: su clave de ?client= o su conexión (ver arriba).
     cid: str | None
-    encode: Encode
+    draft: Draft  # Su frame, cuando tenga número.
+    author: Author  # A quién contestar.
 
     @property
     def key(self) -> RetryKey | None:
@@ -99,7 +111,7 @@ class Pending(NamedTuple):
 
     def numbered(self, seq: int) -> Stored:
         """El mismo mensaje con su número ya puesto: así se guarda."""
-        return Stored(self.room, seq, self.sender, self.cid, self.encode(seq))
+        return Stored(self.room, seq, self.sender, self.cid, self.draft.numbered(seq))
 
 
 class Stored(NamedTuple):
@@ -131,9 +143,9 @@ class _Room:
         # (remitente, cid) → seq de los mensajes que siguen en el historial (para los
         # reintentos), del más antiguo al más nuevo.
         self.cids: OrderedDict[RetryKey, int] = OrderedDict()
-        # (remitente, cid) → avisos pendientes de los reintentos de un mensaje que aún
-        # se está guardando.
-        self.waiting: dict[RetryKey, list[tuple[Done, Failed]]] = {}
+        # (remitente, cid) → quién espera respuesta por un reintento de un mensaje que
+        # aún se está guardando.
+        self.waiting: dict[RetryKey, list[Author]] = {}
 
 
 class Log:
@@ -217,41 +229,31 @@ class Log:
         # Del final hacia atrás: con mil guardados, no se copian los mil para dar cincuenta.
         return list(itertools.islice(reversed(frames), count))[::-1]
 
-    def append(
-        self,
-        room: str,
-        sender: str,
-        cid: str | None,
-        encode: Encode,
-        done: Done,
-        failed: Failed,
-    ) -> None:
-        """Guarda un mensaje de ``sender``; ``encode(seq)`` da su frame cuando ya tiene número.
+    def append(self, room: str, sender: str, cid: str | None, draft: Draft, author: Author) -> None:
+        """Guarda un mensaje de ``sender``; ``draft.numbered(seq)`` da su frame con número.
 
-        Cuando está guardado se llama a ``done(seq)`` y luego se reparte. Si ese
-        remitente ya guardó ese ``cid`` (un reintento), ``done`` recibe el mismo
-        ``seq`` y no se reparte nada. Si no se pudo guardar, ``failed(error)``.
+        Cuando está guardado se llama a ``author.on_stored(cid, seq)`` y luego se reparte.
+        Si ese remitente ya guardó ese ``cid`` (un reintento), ``on_stored`` recibe el
+        mismo ``seq`` y no se reparte nada. Si no se pudo guardar, ``on_not_stored``.
         El remitente no aparece en el frame: solo sirve para reconocer reintentos.
         """
         state = self._room(room)
-        pending = Pending(room, sender, cid, encode)
+        pending = Pending(room, sender, cid, draft, author)
         key = pending.key
         if key is not None:
             if key in state.cids:
-                done(state.cids[key])  # Un reintento de algo ya guardado.
+                author.on_stored(cid, state.cids[key])  # Un reintento de algo ya guardado.
                 return
             if key in state.waiting:
-                state.waiting[key].append((done, failed))  # El mismo, aún guardándose.
+                state.waiting[key].append(author)  # El mismo, aún guardándose.
                 return
         if self.stopped is not None:
-            failed(self.stopped)  # Nadie lo guardaría: mejor decirlo que dejarlo esperando.
+            # Nadie lo guardaría: mejor decirlo que dejarlo esperando.
+            author.on_not_stored(cid, self.stopped)
             return
         if key is not None:
             state.waiting[key] = []
-        self._write(pending, done, failed)
-
-    def close(self) -> None:
-        """Termina lo que esté guardando y suelta el almacén."""
+        self._write(pending)
 
     async def watch(self, room: str) -> None:
         """Este proceso empieza a tener gente en ``room`` (aquí todo está ya en memoria)."""
@@ -266,18 +268,26 @@ class Log:
         proceso (o un Redis que volvió vacío) puede haberla cambiado.
         """
 
+    async def start(self) -> None:
+        """Lo que haya que preparar dentro del event loop antes de atender a nadie."""
+
+    async def close(self) -> None:
+        """Al apagar: termina lo que esté guardando y suelta el almacén."""
+
     # --- Para los almacenes compartidos (common/processes/log.py) ---------------------
     # Un log en memoria o en SQLite vive dentro del proceso: siempre está disponible
     # y su historia solo se pierde al reiniciar. Uno compartido puede quedarse sin
     # conexión o perder su historia con el servidor en marcha; estos ganchos lo avisan.
 
-    async def start(self) -> None:
-        """Lo que haya que preparar dentro del event loop antes de atender a nadie."""
-
     @property
     def healthy(self) -> bool:
         """True si ahora mismo se pueden guardar mensajes (para /healthz)."""
         return self.stopped is None
+
+    @property
+    def trouble(self) -> str | None:
+        """Por qué no se puede guardar ahora, para el «status» de quien entra (None: nada)."""
+        return None if self.stopped is None else STOPPED_TEXT
 
     def on_status(self, listener: Callable[[bool, str], None]) -> None:
         """``listener(degradado, texto)`` al perder o recuperar el almacén.
@@ -291,7 +301,7 @@ class Log:
 
     # --- Para las subclases --------------------------------------------------------
 
-    def _write(self, pending: Pending, done: Done, failed: Failed) -> None:
+    def _write(self, pending: Pending) -> None:
         raise NotImplementedError
 
     def _load(self, stored: Stored) -> None:
@@ -299,24 +309,22 @@ class Log:
         state = self._room(stored.room)
         self._remember(state, stored)
 
-    def _stored(self, stored: Stored, done: Done) -> None:
-        """Un mensaje ya está guardado: se recuerda, se avisa y se reparte, en ese orden."""
+    def _stored(self, stored: Stored, author: Author) -> None:
+        """Un mensaje ya está guardado: se recuerda, se contesta y se reparte, en ese orden."""
         state = self._room(stored.room)
         self._remember(state, stored)
         waiting = state.waiting.pop(stored.key, []) if stored.key is not None else []
-        done(stored.seq)
-        for also, _ in waiting:
-            also(stored.seq)
+        for each in (author, *waiting):  # Su ack, antes de que llegue a nadie.
+            each.on_stored(stored.cid, stored.seq)
         for listener in self._listeners:
             listener(stored.room, stored.frame)
 
-    def _not_stored(self, pending: Pending, done: Done, failed: Failed, error: Exception) -> None:
+    def _not_stored(self, pending: Pending, error: Exception) -> None:
         """No se pudo guardar: quien lo envió (y quien lo reintentó) lo sabrá."""
         state = self._room(pending.room)
         waiting = state.waiting.pop(pending.key, []) if pending.key is not None else []
-        failed(error)
-        for _, also in waiting:
-            also(error)
+        for each in (pending.author, *waiting):
+            each.on_not_stored(pending.cid, error)
 
     def _stop(self, error: BaseException) -> LogStopped:
         """Quien guarda se detuvo por un fallo inesperado: se dice una vez, con su traza.
@@ -365,6 +373,6 @@ class MemoryLog(Log):
     el servidor, la historia se pierde y el epoch cambia.
     """
 
-    def _write(self, pending: Pending, done: Done, failed: Failed) -> None:
+    def _write(self, pending: Pending) -> None:
         seq = self._next_seq(pending.room)
-        self._stored(pending.numbered(seq), done)
+        self._stored(pending.numbered(seq), pending.author)

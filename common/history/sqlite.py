@@ -8,7 +8,9 @@ instalar ni que arrancar aparte. Lo que hace falta saber para leer este archivo:
   pararía en cada mensaje. El módulo ``sqlite3`` de Python no es asíncrono, así
   que este log tiene su propio hilo, que es el único que toca la base de datos;
   el event loop le pasa los mensajes por una cola y recibe la respuesta con
-  ``call_soon_threadsafe``. Nada más en el servidor usa hilos.
+  ``call_soon_threadsafe``. El hilo nace en ``start()``, ya dentro del loop al que
+  contesta, y ``close()`` espera a que termine sin parar el loop. Nada más en el
+  servidor usa hilos.
 * **Varios mensajes, un solo commit.** Mientras el hilo espera al disco, los
   mensajes nuevos se acumulan en la cola; el siguiente commit los guarda todos
   juntos. Con calma, cada mensaje tiene su commit; en una ráfaga, comparten uno.
@@ -33,7 +35,7 @@ import threading
 from pathlib import Path
 from typing import Any, Union
 
-from common.history.log import Done, Failed, Log, Pending, Stored
+from common.history.log import Author, Log, Pending, Stored
 
 log = logging.getLogger("chat.log")
 
@@ -56,9 +58,8 @@ CREATE TABLE IF NOT EXISTS messages (
 ) WITHOUT ROWID;
 """
 
-# Lo que el hilo recibe por la cola: un mensaje con sus avisos y su loop, o None
-# para terminar.
-_Item = Union[tuple[Pending, Done, Failed, asyncio.AbstractEventLoop], None]
+# Lo que el hilo recibe por la cola: un mensaje, o None para terminar.
+_Item = Union[Pending, None]
 
 
 class UnusableDatabase(Exception):
@@ -88,23 +89,32 @@ class SqliteLog(Log):
                 self._load(Stored(room, seq, sender, cid, frame))
         self.commits = 0  # Cuántos commits lleva: en una ráfaga, muchos menos que mensajes.
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._writer, name="chat-sqlite", daemon=True)
-        self._thread.start()
+        # El loop al que contesta el hilo, y lo que espera close(): se crean en start().
+        self._loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
+        self._finished: asyncio.Future[None] | None = None
 
-    def close(self) -> None:
-        """Espera a que el hilo guarde lo que tenga en cola y cierra el archivo."""
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
+    async def start(self) -> None:
+        """Arranca el hilo que guarda, atado al event loop que está corriendo."""
+        self._loop = asyncio.get_running_loop()
+        self._finished = self._loop.create_future()
+        threading.Thread(target=self._run, name="chat-sqlite", daemon=True).start()
+
+    async def close(self) -> None:
+        """Espera a que el hilo guarde lo que tenga en cola y cierre el archivo."""
+        if self._finished is None:  # start() no llegó a arrancar el hilo.
+            self._db.close()
+            return
+        self._queue.put(None)
+        await self._finished  # El hilo avisa al terminar, sea por lo que sea.
 
     # --- En el event loop ---------------------------------------------------------
 
-    def _write(self, pending: Pending, done: Done, failed: Failed) -> None:
-        self._queue.put((pending, done, failed, asyncio.get_running_loop()))
+    def _write(self, pending: Pending) -> None:
+        self._queue.put(pending)
 
-    def _deliver(self, batch: list[tuple[Stored, Done]]) -> None:
-        for stored, done in batch:  # En el orden en que se guardaron.
-            self._stored(stored, done)
+    def _deliver(self, batch: list[tuple[Stored, Author]]) -> None:
+        for stored, author in batch:  # En el orden en que se guardaron.
+            self._stored(stored, author)
 
     def _died(self, error: Exception, batch: list[_Item]) -> None:
         """El hilo se detuvo: contesta a su lote y a todo lo que quedó en la cola."""
@@ -114,12 +124,18 @@ class SqliteLog(Log):
                 batch.append(self._queue.get_nowait())
             except queue.Empty:
                 break
-        for item in batch:
-            if item is not None:  # None: close() le pedía terminar.
-                pending, done, failed, _ = item
-                self._not_stored(pending, done, failed, stopped)
+        for pending in batch:
+            if pending is not None:  # None: close() le pedía terminar.
+                self._not_stored(pending, stopped)
 
     # --- En el hilo de SQLite -----------------------------------------------------
+
+    def _run(self) -> None:
+        """El hilo entero: guarda hasta que le piden terminar o se detiene, y lo avisa."""
+        try:
+            self._writer()
+        finally:
+            _call_soon(self._loop, _resolve, self._finished)  # close() deja de esperar.
 
     def _writer(self) -> None:
         """El bucle del hilo: espera mensajes y los guarda, todos los que haya, de una vez."""
@@ -137,20 +153,20 @@ class SqliteLog(Log):
             if batch and not self._commit(batch):  # type: ignore[arg-type]
                 running = False  # Un fallo inesperado: _commit ya avisó al loop.
             # Mientras espera el siguiente, el hilo no debe retener este lote: sus
-            # avisos apuntan a las conexiones, que así no se podrían liberar.
+            # mensajes apuntan a las conexiones, que así no se podrían liberar.
             del batch
         self._db.close()
 
-    def _commit(self, batch: list[tuple[Pending, Done, Failed, asyncio.AbstractEventLoop]]) -> bool:
+    def _commit(self, batch: list[Pending]) -> bool:
         """Guarda un lote en una transacción; False si el hilo debe detenerse."""
-        loop = batch[0][3]  # Un log sirve a un solo event loop.
+        loop = self._loop  # Un log sirve a un solo event loop.
         numbers = dict(self._next)
-        stored: list[tuple[Stored, Done]] = []
+        stored: list[tuple[Stored, Author]] = []
         try:
-            for pending, done, _, _ in batch:
+            for pending in batch:
                 seq = numbers.get(pending.room, 0) + 1
                 numbers[pending.room] = seq
-                stored.append((pending.numbered(seq), done))
+                stored.append((pending.numbered(seq), pending.author))
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 self._db.executemany(
@@ -174,8 +190,8 @@ class SqliteLog(Log):
             # Disco lleno, archivo borrado... Los números no se gastan: el cliente
             # recibe un error y su página lo reintentará.
             log.error("No se pudo guardar en %s: %s", self.path, error)
-            for pending, done, failed, _ in batch:
-                _call_soon(loop, self._not_stored, pending, done, failed, error)
+            for pending in batch:
+                _call_soon(loop, self._not_stored, pending, error)
             return True
         except Exception as error:
             # Otro fallo (en encode, por ejemplo) es un error de programación: el
@@ -193,6 +209,11 @@ def _call_soon(loop: asyncio.AbstractEventLoop, callback: Any, *args: Any) -> No
     # lo guardado, guardado está.
     with contextlib.suppress(RuntimeError):
         loop.call_soon_threadsafe(callback, *args)
+
+
+def _resolve(finished: asyncio.Future[None]) -> None:
+    if not finished.done():
+        finished.set_result(None)
 
 
 def open_database(path: str) -> sqlite3.Connection:

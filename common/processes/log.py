@@ -44,8 +44,14 @@ from collections.abc import Callable, Iterable
 import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError, RedisError, ResponseError
 
-from common.history.log import Done, Encode, Failed, Log, Pending, Replay, Stored, _Room
-from common.processes.link import COMMAND_TIMEOUT, RedisLink, RedisUnavailable, lua
+from common.history.log import Draft, Log, Pending, Replay, Stored, _Room
+from common.processes.link import (
+    COMMAND_TIMEOUT,
+    DEGRADED_TEXT,
+    RedisLink,
+    RedisUnavailable,
+    lua,
+)
 
 log = logging.getLogger("chat.log")
 
@@ -64,9 +70,9 @@ APPEND = lua("append.lua")
 SEQ_PROBE = 987654321987654
 
 
-def split_frame(encode: Encode) -> tuple[str, str]:
-    """El frame de ``encode`` partido justo donde va el seq: (antes, después)."""
-    frame = encode(SEQ_PROBE)
+def split_frame(draft: Draft) -> tuple[str, str]:
+    """El frame de ``draft`` partido justo donde va el seq: (antes, después)."""
+    frame = draft.numbered(SEQ_PROBE)
     marker = f'"seq":{SEQ_PROBE}'
     # Dentro de un texto JSON las comillas van escapadas: «"seq":» sin escapar
     # solo puede ser la clave de verdad.
@@ -104,11 +110,10 @@ class RedisLog(Log):
         self._checking: asyncio.Lock = None  # type: ignore[assignment]
         self._next_check: asyncio.Future | None = None
         self._asked: set[str] = set()
-        self._writer = ""  # Este proceso, en las entradas que añade: se elige en start().
         self._tokens = itertools.count()
         # Mensajes enviados desde aquí que esperan su número: token → (pendiente, avisos).
-        self._inflight: dict[str, tuple[Pending, Done, Failed]] = {}
-        self._outbox: list[tuple[Pending, Done, Failed]] = []  # Esperan su turno.
+        self._inflight: dict[str, Pending] = {}
+        self._outbox: list[Pending] = []  # Esperan su turno.
         self._sending = False
         self._resets: list[Callable[[], None]] = []
         self._task: asyncio.Task | None = None
@@ -122,6 +127,12 @@ class RedisLog(Log):
     @property
     def healthy(self) -> bool:
         return self.link.available and super().healthy
+
+    @property
+    def trouble(self) -> str | None:
+        if self.stopped is None and not self.link.available:
+            return DEGRADED_TEXT  # Redis no contesta: los mensajes esperan y se reintentan.
+        return super().trouble
 
     def on_status(self, listener: Callable[[bool, str], None]) -> None:
         super().on_status(listener)  # Si el log se detiene (_stop).
@@ -138,7 +149,6 @@ class RedisLog(Log):
     async def start(self) -> None:
         """Conecta, lee el epoch y empieza a escuchar (las salas, cuando alguien entre)."""
         await self.link.connect()
-        self._writer = self.link.name  # El del enlace: el mismo que usa la presencia.
         self._wake_key = f"chat:wake:{self.link.name}"
         self._checking = asyncio.Lock()
         # Se carga una vez y se llama por su SHA1 (EVALSHA). redis-py, con un script
@@ -201,7 +211,7 @@ class RedisLog(Log):
             return Replay(self.recent(room), False, "unavailable")
         return super().replay(room, since, epoch)
 
-    async def close(self) -> None:  # type: ignore[override]
+    async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
         if self._reader is not None:  # None si start() no llegó a crearlo.
@@ -217,8 +227,8 @@ class RedisLog(Log):
         waiting = [*self._inflight.values(), *self._outbox]
         self._inflight.clear()
         self._outbox = []
-        for pending, done, failed in waiting:
-            self._not_stored(pending, done, failed, stopped)
+        for pending in waiting:
+            self._not_stored(pending, stopped)
 
     def _reader_ended(self, task: asyncio.Task) -> None:
         # El lector no termina nunca salvo que lo cancele close(): si termina, es un fallo.
@@ -227,14 +237,14 @@ class RedisLog(Log):
 
     # --- Guardar ------------------------------------------------------------------
 
-    def _write(self, pending: Pending, done: Done, failed: Failed) -> None:
+    def _write(self, pending: Pending) -> None:
         if not self.link.available:
-            self._not_stored(pending, done, failed, RedisUnavailable("sin conexión"))
+            self._not_stored(pending, RedisUnavailable("sin conexión"))
             return
         # Una cola y un solo envío a la vez: los mensajes de este proceso llegan a
         # Redis en el orden en que se enviaron (dos órdenes por conexiones distintas
         # podrían adelantarse), y los que se juntan viajan en un solo pipeline.
-        self._outbox.append((pending, done, failed))
+        self._outbox.append(pending)
         if not self._sending:
             self._sending = True
             self.link.spawn(self._send_outbox())
@@ -249,13 +259,14 @@ class RedisLog(Log):
         finally:
             self._sending = False
 
-    async def _store(self, batch: list[tuple[Pending, Done, Failed]]) -> None:
-        tokens = [f"{self._writer}:{next(self._tokens)}" for _ in batch]
+    async def _store(self, batch: list[Pending]) -> None:
+        # Cada entrada lleva el nombre de este proceso: al leerla, sabe que es suya.
+        tokens = [f"{self.link.name}:{next(self._tokens)}" for _ in batch]
         self._inflight.update(zip(tokens, batch))  # Antes de nada: así _died los encuentra.
         calls = []
-        for (pending, _, _), token in zip(batch, tokens):
+        for pending, token in zip(batch, tokens):
             room = pending.room
-            head, tail = split_frame(pending.encode)
+            head, tail = split_frame(pending.draft)
             keys = [EPOCH_KEY, f"chat:seq:{room}", stream_key(room), f"chat:cids:{room}"]
             args = [self.epoch, secrets.token_hex(4), pending.sender, pending.cid or "", head, tail]
             calls.append([*keys, *args, self.history_size, token])
@@ -271,8 +282,8 @@ class RedisLog(Log):
                     answers[n] = answer
         except (RedisError, OSError) as error:
             answers = [error] * len(batch)
-        for (pending, done, failed), token, answer in zip(batch, tokens, answers):
-            self._answered(pending, done, failed, token, answer)
+        for pending, token, answer in zip(batch, tokens, answers):
+            self._answered(pending, token, answer)
 
     async def _appends(self, calls: list[list]) -> list:
         """Un EVALSHA de APPEND por mensaje, todos en un solo pipeline (un viaje a Redis)."""
@@ -281,34 +292,31 @@ class RedisLog(Log):
                 pipe.evalsha(self._append_sha, 4, *call)
             return await pipe.execute(raise_on_error=False)
 
-    def _answered(
-        self, pending: Pending, done: Done, failed: Failed, token: str, answer: object
-    ) -> None:
+    def _answered(self, pending: Pending, token: str, answer: object) -> None:
         if self._inflight.pop(token, None) is None:
             return  # Ya tiene respuesta: el lector lo vio en el stream, o el log se detuvo.
         if isinstance(answer, BaseException):
             if isinstance(answer, (RedisError, OSError)) and not isinstance(answer, ResponseError):
                 self.link.lost(answer)
-            self._not_stored(pending, done, failed, RedisUnavailable(str(answer)))
+            self._not_stored(pending, RedisUnavailable(str(answer)))
             return
         status, value = answer  # type: ignore[misc]
         if status == "epoch":
             # Redis volvió vacío: este mensaje era de otra historia. Se rechaza, y el
             # lector cambia de epoch y cierra las conexiones para que retomen.
             self._check_epoch = True
-            self._not_stored(pending, done, failed, RedisUnavailable("epoch"))
+            self._not_stored(pending, RedisUnavailable("epoch"))
         else:
             # "ok": guardado (el ack ya; el lector lo repartirá). "dup": un reintento de algo
             # ya guardado, que recibe el mismo número y no se reparte otra vez.
-            self._ack(pending, int(value), done)
+            self._ack(pending, int(value))
 
-    def _ack(self, pending: Pending, seq: int, done: Done) -> None:
-        """Avisa a quien lo envió, y a sus reintentos que esperaban, del número que tiene."""
+    def _ack(self, pending: Pending, seq: int) -> None:
+        """Contesta a quien lo envió, y a sus reintentos que esperaban, el número que tiene."""
         key = pending.key
         waiting = self._room(pending.room).waiting.pop(key, []) if key is not None else []
-        done(seq)
-        for also, _ in waiting:
-            also(seq)
+        for each in (pending.author, *waiting):
+            each.on_stored(pending.cid, seq)
 
     # --- Leer lo que añaden todos los procesos ------------------------------------
 
@@ -462,7 +470,7 @@ class RedisLog(Log):
             return
         mine = self._inflight.pop(token, None)
         if mine is not None:
-            self._ack(mine[0], stored.seq, mine[1])
+            self._ack(mine, stored.seq)
         self._remember(state, stored)
         for listener in self._listeners:
             listener(stored.room, stored.frame)

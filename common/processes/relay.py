@@ -31,7 +31,6 @@ class RedisRelay(Relay):
     def __init__(self, link: RedisLink) -> None:
         super().__init__()
         self.link = link
-        self.proc = ""  # Para reconocer (y saltarse) lo publicado aquí: en start().
         self._outbox: list[str] = []
         self._wake: asyncio.Event | None = None  # Se crea dentro del loop (Python 3.9).
         self._tasks: list[asyncio.Task] = []
@@ -39,14 +38,14 @@ class RedisRelay(Relay):
     def publish(self, room: str, frame: str, to: str | None = None) -> bool:
         if not self.link.available:
             return False  # No se guarda para luego: lo que no se guarda, caduca.
-        self._outbox.append(json.dumps([self.proc, room, to or "", frame]))
+        # Con el nombre de este proceso: al volver por el canal, se lo salta.
+        self._outbox.append(json.dumps([self.link.name, room, to or "", frame]))
         if self._wake is not None:
             self._wake.set()
         return True
 
     async def start(self) -> None:
         await self.link.connect()
-        self.proc = self.link.name  # El nombre del proceso, el mismo del log y la presencia.
         self._wake = asyncio.Event()
         self._tasks = [
             asyncio.ensure_future(self._listen_forever()),
@@ -97,7 +96,7 @@ class RedisRelay(Relay):
 
     def _arrived(self, data: str) -> None:
         proc, room, to, frame = json.loads(data)
-        if proc == self.proc:
+        if proc == self.link.name:
             return
         relayed = Relayed(room, frame, to or None)
         for listener in self._listeners:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import inspect
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import tornado.autoreload
 import tornado.web
@@ -39,16 +39,23 @@ log = logging.getLogger("chat")
 SHUTDOWN_GRACE_SECONDS = 1.5
 
 
+class Backends(Protocol):
+    """Lo que un servidor arranca antes de atender y cierra al apagar (el log del Stack 2…)."""
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
 def run(
     app: tornado.web.Application,
     hub: Hub,
     options: OptionParser,
     title: str,
     url: str,
-    client_file: Path | None = None,
     notes: Sequence[str] = (),
-    on_stop: Callable[[], Awaitable[None] | None] | None = None,
-    on_start: Callable[[], Awaitable[None]] | None = None,
+    backends: Backends | None = None,
+    client_file: Path | None = None,
     pages: bool = False,
     proxies: TrustedProxies | None = None,
     lan: LanAccess | None = None,
@@ -56,9 +63,9 @@ def run(
     """Escucha, imprime el banner y atiende hasta recibir Ctrl+C o SIGTERM.
 
     ``url`` es la dirección que abrir, con ``{host}`` en lugar de «equipo:puerto».
-    ``notes`` son líneas más para el banner; ``on_stop`` se llama al apagar, cuando
-    ya se cerraron las conexiones (por ejemplo, para que el log termine de guardar).
-    ``on_start`` se espera dentro del loop antes de atender a nadie (conectar con Redis).
+    ``notes`` son líneas más para el banner. ``backends.start()`` se espera dentro del
+    loop antes de atender a nadie (conectar con Redis), y ``backends.close()`` al apagar,
+    cuando ya se cerraron las conexiones (para que el log termine de guardar).
     ``pages``: el servidor sirve también su página (Stack 2) y cuenta él mismo los
     WebSockets de cada estudiante; el portero admite entonces por IP las conexiones HTTP
     de sus pestañas (``door_rules()`` en common/defences/per_address.py). ``proxies``: los
@@ -106,7 +113,7 @@ def run(
         # Desde aquí, cada hijo sigue solo con su copia del socket; el padre vigila.
         if fork_workers(processes) > 0:
             text = ""  # El banner lo imprime solo el primero.
-    asyncio.run(_serve(app, hub, doorman, sockets, text, on_stop, on_start))
+    asyncio.run(_serve(app, hub, doorman, sockets, text, backends))
 
 
 async def _serve(
@@ -115,11 +122,10 @@ async def _serve(
     doorman: Doorman,
     sockets: list,
     text: str,
-    on_stop: Callable[[], Awaitable[None] | None] | None = None,
-    on_start: Callable[[], Awaitable[None]] | None = None,
+    backends: Backends | None = None,
 ) -> None:
-    if on_start is not None:
-        await on_start()  # Los sockets ya escuchan: quien llegue espera en la cola.
+    if backends is not None:
+        await backends.start()  # Los sockets ya escuchan: quien llegue espera en la cola.
     doorman.listen(sockets)
     if app.settings.get("debug"):
         # --debug: vigila los archivos y reinicia el servidor al guardar. Se
@@ -144,10 +150,8 @@ async def _serve(
     deadline = loop.time() + SHUTDOWN_GRACE_SECONDS
     while len(hub) and loop.time() < deadline:
         await asyncio.sleep(0.05)
-    if on_stop is not None:
-        result = on_stop()
-        if inspect.isawaitable(result):
-            await result
+    if backends is not None:
+        await backends.close()
 
 
 def _on_shutdown_signal(callback: Callable[[], None]) -> None:

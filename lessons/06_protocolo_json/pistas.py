@@ -10,9 +10,10 @@ PISTAS = {
     ),
     "test_los_demas_ven_quien_escribe": (
         "El tipo ya se acepta, pero on_typing no envía nada a nadie.",
-        "escribiendo(who) construye el evento; self.identity es la IP:puerto de quien "
+        "escribiendo(who) construye el evento; self.session.identity es la IP:puerto de quien "
         "escribe; Hub.broadcast lo envía a muchos.",
-        "self.hub.broadcast(escribiendo(self.identity), exclude=self, room=self.session.room)",
+        "self.hub.broadcast(escribiendo(self.session.identity), exclude=self, "
+        "room=self.session.room)",
     ),
     "test_quien_escribe_no_recibe_su_propio_typing": (
         "Tu propia página ya sabe que estás escribiendo: no hace falta decírselo.",
@@ -23,7 +24,8 @@ PISTAS = {
         "Pedro está en otra sala y aun así le llega el «escribiendo…».",
         "Sin room, Hub.broadcast envía a todas las salas; la sala de esta conexión está en "
         "self.session.room.",
-        "self.hub.broadcast(escribiendo(self.identity), exclude=self, room=self.session.room)",
+        "self.hub.broadcast(escribiendo(self.session.identity), exclude=self, "
+        "room=self.session.room)",
     ),
     "test_los_mensajes_y_los_errores_siguen_igual": (
         "Al añadir «typing», el chat dejó de entender lo que ya entendía.",

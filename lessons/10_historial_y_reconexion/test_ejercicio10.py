@@ -25,7 +25,7 @@ def log():
 
 @pytest.fixture
 def app(log):
-    return make_app(Hub(), FloodLimits(rate=1000, burst=1000), log=log)
+    return make_app(Hub(), flood=FloodLimits(rate=1000, burst=1000), log=log)
 
 
 async def ack_de(conn, texto: str, cid: str) -> int:

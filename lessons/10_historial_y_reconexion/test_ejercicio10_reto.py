@@ -23,7 +23,10 @@ GUARDADOS = 10  # --history de estas comprobaciones.
 def app():
     log = MemoryLog(GUARDADOS)
     return make_app(
-        Hub(), FloodLimits(rate=1000, burst=1000), handler=anteriores.ChatConAnteriores, log=log
+        Hub(),
+        flood=FloodLimits(rate=1000, burst=1000),
+        handler=anteriores.ChatConAnteriores,
+        log=log,
     )
 
 

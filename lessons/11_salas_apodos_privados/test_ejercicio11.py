@@ -20,7 +20,7 @@ privados = cargar(__file__, "privados")
 @pytest.fixture
 def app():
     flood = FloodLimits(rate=1000, burst=1000)
-    return make_app(Hub(), flood, handler=privados.ChatConPrivados)
+    return make_app(Hub(), flood=flood, handler=privados.ChatConPrivados)
 
 
 async def entrar(conectar, ws_base, sala: str = "clase"):

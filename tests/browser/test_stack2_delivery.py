@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import tornado.ioloop
 
-from common.history.log import Done, Failed, MemoryLog, Pending, Replay, Stored
+from common.history.log import Author, MemoryLog, Pending, Replay, Stored
 from stack2_http.server import make_app
 from tests.browser.a11y import TEXT_CONTRAST_PROBLEMS
 from tests.browser.clients import (
@@ -65,24 +65,24 @@ class FailsOnce(MemoryLog):
         super().__init__()
         self.failures = 1
 
-    def _write(self, pending: Pending, done: Done, failed: Failed) -> None:
+    def _write(self, pending: Pending) -> None:
         if self.failures:
             self.failures -= 1
-            self._not_stored(pending, done, failed, OSError("disco lleno"))
+            self._not_stored(pending, OSError("disco lleno"))
             return
-        super()._write(pending, done, failed)
+        super()._write(pending)
 
 
 class LosesSecond(MemoryLog):
     """Un log que guarda el mensaje 2 pero no lo reparte: un hueco en directo."""
 
-    def _stored(self, stored: Stored, done: Done) -> None:
+    def _stored(self, stored: Stored, author: Author) -> None:
         if stored.seq != 2:
-            super()._stored(stored, done)
+            super()._stored(stored, author)
             return
         listeners, self._listeners = self._listeners, []
         try:
-            super()._stored(stored, done)
+            super()._stored(stored, author)
         finally:
             self._listeners = listeners
 

@@ -10,7 +10,7 @@ puede enviar cabeceras inventadas. Por eso solo se cree una cabecera:
 
 Nunca X-Forwarded-For: es una cadena a la que cada proxy *añade* al final, así que lo
 que el cliente escribió sigue ahí, delante. Es la regla de proxied_address() en
-stack2_http/server.py.
+stack2_http/identity.py.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ class ChatConEscribiendo(ChatSocket):
     """El ChatSocket del Stack 2, que además entiende «typing»."""
 
     def on_typing(self, event: None) -> None:
-        # TODO: envía escribiendo(self.identity) a los de su sala (self.session.room)
+        # TODO: envía escribiendo(self.session.identity) a los de su sala (self.session.room)
         # MENOS a quien escribe: mira los parámetros de Hub.broadcast.
         pass
 

@@ -34,7 +34,7 @@ class ChatConEscribiendo(ChatSocket):
 
     def on_typing(self, event: None) -> None:
         # Solo su sala: en las demás nadie sabe quién es, ni le importa.
-        self.hub.broadcast(escribiendo(self.identity), exclude=self, room=self.session.room)
+        self.hub.broadcast(escribiendo(self.session.identity), exclude=self, room=self.session.room)
 
     # La tabla de despacho del Stack 2 y una línea más. on_message no cambia: el
     # control de inundación y los errores valen también para «typing».

@@ -35,7 +35,4 @@ class LogDeLaLeccion(MemoryLog):
 
 if __name__ == "__main__":
     # El Stack 2 de siempre, con este log en lugar del de --db.
-    main(
-        title="Lección 10 · Retomar tras un corte",
-        make_log=lambda db, history: LogDeLaLeccion(history),
-    )
+    main(title="Lección 10 · Retomar tras un corte", log_class=LogDeLaLeccion)

@@ -3,7 +3,7 @@
 nginx se conecta a los procesos del chat desde 127.0.0.1: sin más, todos los
 estudiantes serían «127.0.0.1:algo». deploy/nginx.conf le pide que añada
 X-Real-IP y X-Real-Port con la dirección de verdad. Esta función hace lo mismo
-que proxied_address() en stack2_http/server.py.
+que proxied_address() en stack2_http/identity.py.
 """
 
 from __future__ import annotations
