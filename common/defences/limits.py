@@ -23,6 +23,10 @@ class TokenBucket:
     que inunda el chat sí.
     """
 
+    # Cada conexión del Stack 2 tiene dos (ver FloodGuard): con __slots__, sin diccionario
+    # propio, cada cubo ocupa menos de la mitad (benchmarks/README.md, memoria en reposo).
+    __slots__ = ("_clock", "_last", "_tokens", "burst", "rate")
+
     def __init__(
         self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
     ) -> None:
@@ -60,6 +64,8 @@ class FloodLimits:
 
 class FloodGuard:
     """Decide, mensaje a mensaje, si una conexión está inundando el chat."""
+
+    __slots__ = ("_messages", "_shared", "_strikes")  # Uno por conexión: ver TokenBucket.
 
     def __init__(
         self,
