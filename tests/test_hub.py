@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 from tornado.websocket import WebSocketClosedError
@@ -186,3 +187,25 @@ def test_a_full_hub_closes_newcomers_with_1013_and_keeps_the_rest() -> None:
     assert third not in hub and len(hub) == 2
     hub.broadcast("hola")
     assert (first.received, second.received, third.received) == (["hola"], ["hola"], [])
+
+
+def test_with_a_class_every_connection_is_a_line_and_with_thousands_one_every_hundred(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    hub = Hub()
+    with caplog.at_level(logging.INFO, logger="chat.hub"):
+        conns = [FakeConnection() for _ in range(350)]
+        for conn in conns:
+            hub.add(conn, name=f"10.0.0.{len(hub) % 250}:5000")
+        for conn in conns[:150]:
+            hub.remove(conn)
+    lines = [record.getMessage() for record in caplog.records if record.levelno == logging.INFO]
+    opened = [line for line in lines if line.startswith("Conexión abierta")]
+    assert len(opened) == 100, "Hasta 100, cada conexión que entra es una línea"
+    assert opened[-1].endswith("(100 en total)")
+    assert [line for line in lines if "abiertas" in line] == [
+        "200 conexiones abiertas",
+        "300 conexiones abiertas",
+        "300 conexiones abiertas",  # De bajada, al pasar otra vez por 300 y por 200.
+        "200 conexiones abiertas",
+    ]

@@ -21,6 +21,11 @@ log = logging.getLogger("chat.hub")
 DEFAULT_MAX_PENDING_BYTES = 1024 * 1024
 # La sala de quien entra sin decir otra. El Stack 1 no tiene salas: todos están aquí.
 DEFAULT_ROOM = ""
+# Hasta aquí, cada conexión que entra o sale es una línea en la terminal: lo que el
+# profesor quiere ver en clase. Por encima, una línea cada LOG_EVERY (y cada conexión, en
+# DEBUG): con miles, escribir una línea por conexión era un 10 % de la CPU de cada entrada.
+LOG_EACH_UP_TO = 100
+LOG_EVERY = 100
 
 
 class Connection(Protocol):
@@ -148,7 +153,7 @@ class Hub:
             self._by_name[name] = conn
         if not self.fast or not self._add_to(self._fast, FastWriter, conn, room):
             self._add_to(self._simple, SimpleWriter, conn, room)
-        log.info("Conexión abierta%s (%d en total)", _label(name), len(self._names))
+        self._log_count("abierta", name)
         return True
 
     def remove(self, conn: Connection) -> bool:
@@ -165,7 +170,7 @@ class Hub:
                 writer.discard(conn)  # Lo que tenía en cola sale ahora.
                 if not len(writer):
                     del writers[room]  # Una sala vacía no ocupa memoria.
-        log.info("Conexión cerrada%s (%d en total)", _label(name), len(self._names))
+        self._log_count("cerrada", name)
         return True
 
     def __len__(self) -> int:
@@ -255,6 +260,16 @@ class Hub:
             if conn in writer:
                 return writer
         return None
+
+    def _log_count(self, what: str, name: str | None) -> None:
+        """«Conexión abierta de … (N en total)»: cada una con pocas; con muchas, de 100 en 100."""
+        count = len(self._names)
+        if count <= LOG_EACH_UP_TO:
+            log.info("Conexión %s%s (%d en total)", what, _label(name), count)
+            return
+        log.debug("Conexión %s%s (%d en total)", what, _label(name), count)
+        if count % LOG_EVERY == 0:
+            log.info("%s abiertas", plural(count, "conexión", "conexiones"))
 
     def _close_slow(self, conn: Connection) -> None:
         """Cierra una conexión que no lee lo que le enviamos."""
