@@ -31,9 +31,9 @@ class Backends(NamedTuple):
     """El log, la presencia y el relé de un servidor, con una sola manera de arrancar y cerrar.
 
     Los tres tienen ``async start()`` y ``async close()``: con --redis conectan y
-    empiezan a escuchar; en memoria o en SQLite, el log arranca su hilo y el resto no
-    hace nada. Se arrancan en orden y se cierran al revés: el log, que los demás pueden
-    necesitar, es el primero en empezar y el último en terminar.
+    empiezan a escuchar; con SQLite, el log arranca su hilo (y al cerrar espera a que
+    guarde lo que tenga en cola); en memoria, nada. Se arrancan en orden y se cierran al
+    revés: el log, que los demás pueden necesitar, empieza el primero y termina el último.
     """
 
     log: Log

@@ -199,6 +199,13 @@ def test_after_a_reconnect_storm_every_client_has_exactly_what_it_missed() -> No
     assert "Recuperaron los 10, en orden y una vez:  20 de 20" in result.stdout, result.stdout
 
 
+def test_a_reconnect_storm_in_a_room_of_more_than_100_waits_for_the_count_not_each_leave() -> None:
+    # Con más de 100 en la sala nadie recibe un «leave» por persona, sino la cuenta
+    # (stack2_http/roster.py): el emisor sabe que todos salieron cuando «count» llega a 1.
+    result = run_benchmark("reconnect.py", "--clients=110", "--messages=5")
+    assert "Recuperaron los 5, en orden y una vez:  110 de 110" in result.stdout, result.stdout
+
+
 def test_scaleout_measures_redis_against_sqlite_and_everyone_gets_everything() -> None:
     need("redis-server")
     result = run_benchmark("scaleout.py", "--clients=10", "--seconds=0.5", "--workers=2")
