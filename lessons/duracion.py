@@ -13,8 +13,9 @@ cada lección:
   esperar, leer lo que sale), más lo que tarda de verdad si tarda más de unos segundos
   (MEDIDAS, cronometradas con --medir).
 * Ejercicios: las líneas de código que hay que escribir (las de la solución que no están
-  en el ejercicio), a un ritmo distinto si hay un TODO en cada sitio («Tu turno») o no
-  («Construye» y «Reto»), más un tiempo fijo por ejercicio para leerlo y comprobarlo.
+  en el ejercicio, sean de Python o de JavaScript), a un ritmo distinto si hay un TODO en
+  cada sitio («Tu turno») o no («Construye» y «Reto»), más un tiempo fijo por ejercicio
+  para leerlo y comprobarlo.
 * Preguntas: MINUTOS_POR_PREGUNTA cada una, para discutirla en clase.
 
 Los parámetros están calibrados con una medición de verdad: una persona hizo el curso
@@ -150,6 +151,9 @@ def lineas_escritas(ejercicio: Path, solucion: Path) -> int:
 def codigo(ruta: Path) -> set[str]:
     """Las líneas de código de un archivo, sin docstrings, comentarios ni líneas vacías."""
     texto = ruta.read_text(encoding="utf-8")
+    if ruta.suffix == ".js":
+        limpias = (linea.strip() for linea in texto.splitlines())
+        return {linea for linea in limpias if linea and not linea.startswith("//")}
     docstrings: set[int] = set()
     for nodo in ast.walk(ast.parse(texto)):
         cuerpo = getattr(nodo, "body", None)
@@ -197,11 +201,12 @@ def duracion(carpeta: Path) -> Duracion:
     if carpeta.name.startswith("01_"):
         pasos += INSTALACION
     ejercicios = retos = 0.0
-    for solucion in sorted((carpeta / "solucion").glob("*.py")):
+    archivos = (carpeta / "solucion").glob("*")
+    for solucion in sorted(ruta for ruta in archivos if ruta.suffix in (".py", ".js")):
         partida = PUNTO_DE_PARTIDA.get(f"{carpeta.name}/{solucion.name}")
         inicio = carpeta.parent / partida if partida else carpeta / "ejercicio" / solucion.name
         escritas = lineas_escritas(inicio, solucion)
-        clase = clase_de_ejercicio(carpeta, solucion.stem)
+        clase = clase_de_ejercicio(carpeta, solucion)
         if clase == "tu turno":
             ejercicios += FIJO_TU_TURNO + escritas * MINUTOS_POR_LINEA_CON_TODO
         else:
@@ -224,10 +229,12 @@ def duracion(carpeta: Path) -> Duracion:
     )
 
 
-def clase_de_ejercicio(carpeta: Path, nombre: str) -> str:
-    """«tu turno», «construye» o «reto», según la comprobación que carga el archivo."""
+def clase_de_ejercicio(carpeta: Path, solucion: Path) -> str:
+    """«tu turno», «construye» o «reto», según la comprobación que carga el archivo
+    (``cargar(__file__, "temas")`` o, si no es de Python, ``archivo(__file__, "typing.js")``)."""
+    nombres = "|".join(re.escape(nombre) for nombre in (solucion.stem, solucion.name))
     for prueba in sorted(carpeta.glob("test_*.py")):
-        if re.search(rf'\(__file__, "{nombre}"\)', prueba.read_text(encoding="utf-8")):
+        if re.search(rf'\(__file__, "(?:{nombres})"\)', prueba.read_text(encoding="utf-8")):
             for clase in ("construye", "reto"):
                 if prueba.stem.endswith(f"_{clase}"):
                     return clase

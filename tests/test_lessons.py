@@ -1,7 +1,8 @@
 """El curso de lessons/ dice la verdad: ejercicios que se comprueban solos y textos sin erratas.
 
 * Cada comprobación (``python -m pytest lessons/NN_tema``) pasa con la solución de
-  referencia y falla con el ejercicio sin tocar: ninguna comprobación es de adorno.
+  referencia y falla con el ejercicio sin tocar: ninguna comprobación es de adorno. También
+  la de JavaScript, que abre la página en Chromium, y cuya solución es el módulo de la página.
 * Todo archivo, clase, método, función, opción y orden que nombra una lección existe.
 * Los fragmentos de código citados están, letra por letra, en el archivo que nombran.
 * Los enlaces entre documentos llevan a algún sitio y las cifras de la comparativa son ciertas.
@@ -29,6 +30,7 @@ import pytest
 from tornado.websocket import WebSocketClientConnection, WebSocketHandler
 
 from tests import course
+from tests.browser.harness import missing_browser_reason
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = ROOT / "lessons"
@@ -58,6 +60,11 @@ CHECKS = [
     (name, path.name) for name in EXISTING for path in sorted((LESSONS / name).glob("test_*.py"))
 ]
 CHECK_IDS = [f"{lesson}/{check}" for lesson, check in CHECKS]
+# Las comprobaciones de un ejercicio de JavaScript (…_js.py) abren la página en Chromium:
+# sin él (o sin Playwright) se saltan, y aquí también; en CI, eso es un fallo.
+BROWSER_CHECKS = {(lesson, check) for lesson, check in CHECKS if check.endswith("_js.py")}
+# Cómo marca un ejercicio dónde hay que escribir, según su lenguaje.
+TODO_MARKERS = {".py": r"# TODO(?: \d)?:", ".js": r"// TODO(?: \d)?:"}
 
 
 def test_the_course_has_its_numbered_lessons() -> None:
@@ -102,12 +109,20 @@ def test_the_check_passes_on_the_reference_solution(check_runs, lesson) -> None:
         pytest.skip(course.missing_solution_reason(lesson))
     _, output = check_runs["solucion"]
     mine = [line for line in output.splitlines() if f" lessons/{lesson}/" in line]
-    bad = [line for line in mine if not line.startswith("PASSED")]
+    no_browser = missing_browser_reason()
+    skipped = {check for les, check in BROWSER_CHECKS if les == lesson and no_browser}
+    bad = [
+        line
+        for line in mine
+        if not line.startswith("PASSED") and not any(f"/{check}" in line for check in skipped)
+    ]
     assert not bad, f"La solución de {lesson} no pasa su comprobación:\n{output}"
-    for _, check in [c for c in CHECKS if c[0] == lesson]:
+    for _, check in [c for c in CHECKS if c[0] == lesson and c[1] not in skipped]:
         assert any(f"/{check}::" in line for line in mine), (
             f"La comprobación {lesson}/{check} no ejecutó ninguna prueba:\n{output}"
         )
+    if skipped:
+        pytest.skip(f"{lesson}: {', '.join(sorted(skipped))} sin comprobar. {no_browser}")
 
 
 def test_all_solutions_pass_together_with_a_spanish_cheer(check_runs) -> None:
@@ -130,6 +145,8 @@ def test_the_check_fails_on_the_untouched_starter_and_says_how_to_ask_for_a_hint
 ) -> None:
     if not course.starter_untouched(lesson):
         pytest.skip(course.touched_starter_reason(lesson))
+    if (lesson, check) in BROWSER_CHECKS and missing_browser_reason():
+        pytest.skip(f"{lesson}/{check}: {missing_browser_reason()}")
     code, output = check_runs[f"{lesson}/{check}"]
     # 1 = alguna prueba falló; 2, 3 o 4 serían errores de importación o de uso.
     assert code == 1, f"El ejercicio sin tocar de {lesson} debería fallar (código 1):\n{output}"
@@ -149,15 +166,30 @@ def test_starters_mark_their_todos_and_mirror_the_solutions(lesson) -> None:
         pytest.skip(course.missing_solution_reason(lesson))
     if not course.starter_untouched(lesson):
         pytest.skip(course.touched_starter_reason(lesson))
-    starter_files = sorted(p.name for p in starter.glob("*.py"))
+    starter_files = [p.name for p in course.exercise_files(starter)]
     assert starter_files, f"{lesson} no tiene ejercicio"
-    assert starter_files == sorted(p.name for p in solution.glob("*.py"))
+    assert starter_files == [p.name for p in course.exercise_files(solution)]
     for name in starter_files:
-        assert "# TODO:" in (starter / name).read_text(encoding="utf-8") or re.search(
-            r"# TODO \d:", (starter / name).read_text(encoding="utf-8")
-        ), f"{lesson}/ejercicio/{name} no marca sus TODO"
-        assert "TODO" not in (solution / name).read_text(encoding="utf-8")
+        marker = TODO_MARKERS[Path(name).suffix]
+        assert re.search(marker, read(starter / name)), (
+            f"{lesson}/ejercicio/{name} no marca sus TODO"
+        )
+        assert "TODO" not in read(solution / name)
     assert list((LESSONS / lesson).glob("test_*.py")), f"{lesson} no tiene comprobación"
+
+
+def test_the_javascript_solutions_are_the_modules_the_page_serves() -> None:
+    # Así, que la solución pase su comprobación en Chromium prueba también la página de verdad.
+    solutions = sorted(LESSONS.glob("*/solucion/*.js"))
+    if not solutions:
+        pytest.skip(course.missing_solution_reason("11_salas_apodos_privados"))
+    for solution in solutions:
+        module = ROOT / "stack2_http" / "static" / "chat" / solution.name
+        assert read(solution) == read(module), (
+            f"{solution.relative_to(ROOT)} ya no es {module.relative_to(ROOT)}: la solución es "
+            "el módulo de la página. Cópialo, rehaz el ejercicio con sus TODO y ejecuta "
+            "scripts/starter_hashes.py."
+        )
 
 
 # --- Las pistas: en tres niveles, y solo cuando se piden -------------------------------
@@ -649,9 +681,9 @@ def test_checking_solutions_that_were_deleted_says_so_in_spanish(tmp_path) -> No
 # --- La instalación: la primera orden del README basta para el curso ----------------
 
 PROJECT_PACKAGES = {"common", "stack1_pure", "stack2_http", "tests", "lessons", "benchmarks"}
-# Lo único del curso que pide requirements-dev.txt, y la lección lo dice: las pruebas de
-# navegador del paso 4 de la lección 8 (Playwright).
-DEV_ONLY = {"tests/browser"}
+# Lo único del curso que pide requirements-dev.txt (Playwright), y las lecciones lo dicen:
+# las pruebas de navegador del paso 4 de la lección 8 y el ejercicio de JavaScript de la 11.
+DEV_ONLY = {"tests/browser", "lessons/11_salas_apodos_privados/test_ejercicio11_js.py"}
 
 
 def requirement_names(path: Path) -> set[str]:
@@ -688,7 +720,11 @@ def with_dependencies(names: set[str]) -> set[str]:
 
 def files_run_by(lesson: str) -> set[Path]:
     """Los archivos de Python de una lección y los que ejecutan sus órdenes."""
-    files = {*(LESSONS / lesson).rglob("*.py")}
+    files = {
+        path
+        for path in (LESSONS / lesson).rglob("*.py")
+        if path.relative_to(ROOT).as_posix() not in DEV_ONLY
+    }
     files |= {LESSONS / "ayudas.py", LESSONS / "conftest.py", LESSONS / "pista.py"}
     for block in code_blocks(read(LESSONS / lesson / "README.md"), "bash"):
         for line in block.splitlines():
