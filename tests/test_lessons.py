@@ -8,13 +8,15 @@
 * Los enlaces entre documentos llevan a algún sitio y las cifras de la comparativa son ciertas.
 * Cada comprobación tiene sus pistas en tres niveles, y ninguna sale sin pedirla.
 * requirements.txt basta para el curso; lo que escriben sus órdenes no acaba en git.
-* Las duraciones que mide lessons/duracion.py son las del mapa, el README y la guía, y la
-  guía responde cada pregunta de cada lección.
+* Las duraciones que mide lessons/duracion.py son las del mapa, el README y la guía
+  (``python -m lessons.duracion --escribir`` las pone al día), y la guía responde cada
+  pregunta de cada lección.
 """
 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib
 import importlib.metadata
 import importlib.util
@@ -22,6 +24,7 @@ import inspect
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -853,6 +856,10 @@ def durations():
     return module, {d.leccion: d for d in module.curso()}
 
 
+# Lo que dice cada fallo de duraciones: la orden que lo arregla.
+REWRITE = "«python -m lessons.duracion --escribir» pone las cifras medidas en su sitio"
+
+
 def expected_duration(module, measured) -> str:
     """Cómo se escribe la duración de una lección: «1 h 10 min» o «50 min + reto 45 min»."""
     text = module.como_texto(measured.sesion)
@@ -867,10 +874,12 @@ def test_each_lesson_header_and_the_course_map_give_the_measured_duration(
     expected = expected_duration(module, measured[lesson])
     header = read(LESSONS / lesson / "README.md").split("## Objetivo")[0]
     assert f"**Duración:** {expected} ·" in header, (
-        f"{lesson}/README.md debería decir «**Duración:** {expected}» (python -m lessons.duracion)"
+        f"{lesson}/README.md debería decir «**Duración:** {expected}»: {REWRITE}"
     )
     row = next(line for line in read(LESSONS / "README.md").splitlines() if f"]({lesson}/" in line)
-    assert f"| {expected} |" in row, f"El mapa del curso debería dar {expected} a {lesson}"
+    assert f"| {expected} |" in row, (
+        f"El mapa del curso debería dar {expected} a {lesson}: {REWRITE}"
+    )
 
 
 def test_the_course_map_the_readme_and_the_guide_agree_on_the_total(durations) -> None:
@@ -880,7 +889,7 @@ def test_the_course_map_the_readme_and_the_guide_agree_on_the_total(durations) -
     sentence = f"{total} en clase, más {retos} de retos"
     for doc in (LESSONS / "README.md", ROOT / "README.md", LESSONS / "guia_del_profesor.md"):
         text = " ".join(read(doc).split())  # Da igual dónde se parta la línea.
-        assert sentence in text, f"{doc.name} debería decir «{sentence}»"
+        assert sentence in text, f"{doc.name} debería decir «{sentence}»: {REWRITE}"
 
 
 def test_the_guide_has_the_measured_breakdown_of_every_lesson(durations) -> None:
@@ -893,9 +902,73 @@ def test_the_guide_has_the_measured_breakdown_of_every_lesson(durations) -> None
         assert len(numbers) >= 4, f"La guía no tiene la fila de la lección {lesson[:2]}"
         # Un par de minutos de holgura: una frase más en una lección no rompe la tabla.
         assert all(abs(a - b) <= 2 for a, b in zip(numbers[1:5], expected)), (
-            f"La guía da {numbers[1:5]} a la lección {lesson[:2]}; ahora mide {expected}"
+            f"La guía da {numbers[1:5]} a la lección {lesson[:2]}; ahora mide {expected}: {REWRITE}"
         )
-        assert expected_duration(module, d) in row
+        assert expected_duration(module, d) in row, (
+            f"La guía debería dar {expected_duration(module, d)} a {lesson}: {REWRITE}"
+        )
+
+
+def guide_section(title: str) -> str:
+    return read(LESSONS / "guia_del_profesor.md").split(f"## {title}\n")[1].split("\n## ")[0]
+
+
+def test_the_session_plan_gives_each_lesson_its_measured_duration(durations) -> None:
+    module, measured = durations
+    plan = guide_section("Un plan: una lección por sesión")
+    for lesson, d in measured.items():
+        row = next((line for line in plan.splitlines() if f"]({lesson}/README.md)" in line), "")
+        expected = module.como_texto(d.sesion)
+        assert f") | {expected} |" in row, (
+            f"El plan de sesiones de la guía debería dar {expected} a {lesson}: {REWRITE}"
+        )
+
+
+def test_the_compact_plan_adds_up_to_the_whole_course(durations) -> None:
+    module, measured = durations
+    total = sum(d.sesion for d in measured.values())
+    plan = guide_section("Plan compacto: dos semanas")
+    said = f"({module.como_texto(total)} en total)"
+    assert said in " ".join(plan.split()), f"El plan compacto debería decir «{said}»: {REWRITE}"
+    days = [int(n) for n in re.findall(r"^\| \d+ \| .* \| (\d+) \|$", plan, re.MULTILINE)]
+    assert len(days) == 10, f"El plan compacto debería tener diez días, y tiene {len(days)}"
+    # El reparto por días lo decide una persona: --escribir no lo toca, pero debe sumar.
+    assert sum(days) == total, (
+        f"Los días del plan compacto suman {sum(days)} minutos y el curso mide {total}: "
+        "reparte la diferencia a mano en la tabla de la guía"
+    )
+
+
+def test_duracion_escribir_puts_the_figures_back_and_touches_nothing_else(
+    durations, tmp_path
+) -> None:
+    module, measured = durations
+    copy = tmp_path / "lessons"
+    shutil.copytree(LESSONS, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "README.md", tmp_path / "README.md")
+    docs = [Path("README.md"), *(p.relative_to(tmp_path) for p in copy.rglob("*.md"))]
+    # Otras cifras en cada sitio (como si las lecciones hubieran cambiado)…
+    other = [
+        dataclasses.replace(d, lectura=d.lectura + 7, retos=d.retos and d.retos + 7)
+        for d in measured.values()
+    ]
+    changed = [path.relative_to(tmp_path) for path in module.escribir(other, copy)]
+    assert len(changed) == len(EXISTING) + 3, (
+        f"Debía cambiar cada lección, el mapa, el README y la guía: {changed}"
+    )
+    assert all(read(tmp_path / doc) != read(ROOT / doc) for doc in changed)
+    # …y la orden las devuelve a lo medido, letra por letra, sin tocar nada más.
+    result = subprocess.run(
+        [sys.executable, "-m", "lessons.duracion", "--escribir", f"--raiz={copy}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Cifras puestas al día en:" in result.stdout, result.stdout
+    for doc in docs:
+        assert read(tmp_path / doc) == read(ROOT / doc), f"--escribir dejó distinto {doc}"
 
 
 def test_the_guide_plans_every_lesson_and_answers_every_question() -> None:
