@@ -46,13 +46,11 @@ def carpeta() -> str:
     return nombre
 
 
-def cargar(archivo_de_prueba: str, nombre: str) -> ModuleType:
-    """Importa ``<lección>/<carpeta>/<nombre>.py`` desde la ruta del archivo de prueba."""
+def archivo(archivo_de_prueba: str, nombre: str) -> Path:
+    """La ruta de ``<lección>/<carpeta>/<nombre>`` (``typing.js``, por ejemplo); si no está,
+    lo dice y para."""
     leccion = Path(archivo_de_prueba).resolve().parent
-    ruta = leccion / carpeta() / f"{nombre}.py"
-    modulo = f"leccion{leccion.name[:2]}_{carpeta()}_{nombre}"
-    if modulo in sys.modules:
-        return sys.modules[modulo]
+    ruta = leccion / carpeta() / nombre
     if not ruta.exists():
         # Lo normal si el profesor borró las soluciones: se dice en español, sin traza.
         pytest.exit(
@@ -61,6 +59,16 @@ def cargar(archivo_de_prueba: str, nombre: str) -> ModuleType:
             "comprobar tu ejercicio.",
             returncode=pytest.ExitCode.USAGE_ERROR,
         )
+    return ruta
+
+
+def cargar(archivo_de_prueba: str, nombre: str) -> ModuleType:
+    """Importa ``<lección>/<carpeta>/<nombre>.py`` desde la ruta del archivo de prueba."""
+    leccion = Path(archivo_de_prueba).resolve().parent
+    modulo = f"leccion{leccion.name[:2]}_{carpeta()}_{nombre}"
+    if modulo in sys.modules:
+        return sys.modules[modulo]
+    ruta = archivo(archivo_de_prueba, f"{nombre}.py")
     spec = importlib.util.spec_from_file_location(modulo, ruta)
     assert spec is not None and spec.loader is not None, f"No se encuentra {ruta}"
     module = importlib.util.module_from_spec(spec)

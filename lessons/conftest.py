@@ -142,7 +142,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int) -> None:
-    if exitstatus == 0:
+    # Lo que se saltó, una línea por motivo: el resumen de pytest ya no lo lista (ver
+    # pytest_configure), y sin Chromium la comprobación de JavaScript dice aquí qué falta.
+    motivos: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        motivo = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        motivo = motivo.removeprefix("Skipped: ")
+        motivos[motivo] = motivos.get(motivo, 0) + 1
+    for motivo, veces in motivos.items():
+        terminalreporter.write_line(f"Sin comprobar ({veces}): {motivo}", yellow=True)
+    if exitstatus == 0 and motivos:
+        terminalreporter.write_line(
+            "¡Bien! Todas las comprobaciones que han corrido pasan.", green=True
+        )
+    elif exitstatus == 0:
         terminalreporter.write_line("¡Bien! Todas las comprobaciones pasan.", green=True)
     elif exitstatus == 1:
         fallidas = terminalreporter.stats.get("failed", [])

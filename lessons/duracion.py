@@ -1,7 +1,10 @@
 """Cuánto dura cada lección para un estudiante: lectura, órdenes, ejercicios y preguntas.
 
-    python -m lessons.duracion            la tabla, con el detalle de cada parte
-    python -m lessons.duracion --medir    además, vuelve a cronometrar las órdenes largas
+    python -m lessons.duracion              la tabla, con el detalle de cada parte
+    python -m lessons.duracion --medir      además, vuelve a cronometrar las órdenes largas
+    python -m lessons.duracion --escribir   además, pone las cifras al día donde se leen:
+                                            la cabecera de cada lección, el mapa del curso,
+                                            el README y las tablas y totales de la guía
 
 El método está en la guía del profesor («Cuánto dura cada lección»). En resumen, para
 cada lección:
@@ -13,8 +16,9 @@ cada lección:
   esperar, leer lo que sale), más lo que tarda de verdad si tarda más de unos segundos
   (MEDIDAS, cronometradas con --medir).
 * Ejercicios: las líneas de código que hay que escribir (las de la solución que no están
-  en el ejercicio), a un ritmo distinto si hay un TODO en cada sitio («Tu turno») o no
-  («Construye» y «Reto»), más un tiempo fijo por ejercicio para leerlo y comprobarlo.
+  en el ejercicio, sean de Python o de JavaScript), a un ritmo distinto si hay un TODO en
+  cada sitio («Tu turno») o no («Construye» y «Reto»), más un tiempo fijo por ejercicio
+  para leerlo y comprobarlo.
 * Preguntas: MINUTOS_POR_PREGUNTA cada una, para discutirla en clase.
 
 Los parámetros están calibrados con una medición de verdad: una persona hizo el curso
@@ -150,6 +154,9 @@ def lineas_escritas(ejercicio: Path, solucion: Path) -> int:
 def codigo(ruta: Path) -> set[str]:
     """Las líneas de código de un archivo, sin docstrings, comentarios ni líneas vacías."""
     texto = ruta.read_text(encoding="utf-8")
+    if ruta.suffix == ".js":
+        limpias = (linea.strip() for linea in texto.splitlines())
+        return {linea for linea in limpias if linea and not linea.startswith("//")}
     docstrings: set[int] = set()
     for nodo in ast.walk(ast.parse(texto)):
         cuerpo = getattr(nodo, "body", None)
@@ -197,11 +204,12 @@ def duracion(carpeta: Path) -> Duracion:
     if carpeta.name.startswith("01_"):
         pasos += INSTALACION
     ejercicios = retos = 0.0
-    for solucion in sorted((carpeta / "solucion").glob("*.py")):
+    archivos = (carpeta / "solucion").glob("*")
+    for solucion in sorted(ruta for ruta in archivos if ruta.suffix in (".py", ".js")):
         partida = PUNTO_DE_PARTIDA.get(f"{carpeta.name}/{solucion.name}")
         inicio = carpeta.parent / partida if partida else carpeta / "ejercicio" / solucion.name
         escritas = lineas_escritas(inicio, solucion)
-        clase = clase_de_ejercicio(carpeta, solucion.stem)
+        clase = clase_de_ejercicio(carpeta, solucion)
         if clase == "tu turno":
             ejercicios += FIJO_TU_TURNO + escritas * MINUTOS_POR_LINEA_CON_TODO
         else:
@@ -224,10 +232,12 @@ def duracion(carpeta: Path) -> Duracion:
     )
 
 
-def clase_de_ejercicio(carpeta: Path, nombre: str) -> str:
-    """«tu turno», «construye» o «reto», según la comprobación que carga el archivo."""
+def clase_de_ejercicio(carpeta: Path, solucion: Path) -> str:
+    """«tu turno», «construye» o «reto», según la comprobación que carga el archivo
+    (``cargar(__file__, "temas")`` o, si no es de Python, ``archivo(__file__, "typing.js")``)."""
+    nombres = "|".join(re.escape(nombre) for nombre in (solucion.stem, solucion.name))
     for prueba in sorted(carpeta.glob("test_*.py")):
-        if re.search(rf'\(__file__, "{nombre}"\)', prueba.read_text(encoding="utf-8")):
+        if re.search(rf'\(__file__, "(?:{nombres})"\)', prueba.read_text(encoding="utf-8")):
             for clase in ("construye", "reto"):
                 if prueba.stem.endswith(f"_{clase}"):
                     return clase
@@ -250,6 +260,122 @@ def medir(todo: bool) -> None:
         print(f"{time.monotonic() - inicio:6.0f} s (antes {antes:.0f} s)  {orden}")
 
 
+# --- Escribir las cifras donde se leen («--escribir») ----------------------------------
+
+# Una duración como la escribe como_texto() («50 min», «1 h», «1 h 35 min»). Entre sus
+# palabras, cualquier espacio: en un párrafo, la línea puede partirse en medio.
+TIEMPO = r"\b\d+\s+(?:h(?:\s+\d+\s+min)?|min)"
+DURACION = rf"{TIEMPO}(?:\s+\+\s+reto\s+{TIEMPO})?"
+
+
+def con_reto(d: Duracion) -> str:
+    """Cómo se escribe la duración de una lección: «1 h 10 min» o «50 min + reto 45 min»."""
+    return como_texto(d.sesion) + (f" + reto {como_texto(d.reto)}" if d.reto else "")
+
+
+def sustituir(texto: str, patron: str, cifras: tuple[str, ...], donde: str) -> str:
+    """En la única aparición de ``patron``, pone cada cifra en su hueco (``c0``, ``c1``…).
+
+    El patrón dice el sitio (la fila, la frase) y sus grupos ``(?P<c0>…)``, qué se cambia.
+    Si el sitio no está, o está dos veces, lo dice y para: mejor que escribir donde no toca.
+    """
+
+    def poner(encontrado: re.Match[str]) -> str:
+        resultado, inicio = encontrado.group(0), encontrado.start()
+        for hueco in reversed(range(len(cifras))):
+            desde, hasta = encontrado.span(f"c{hueco}")
+            resultado = resultado[: desde - inicio] + cifras[hueco] + resultado[hasta - inicio :]
+        return resultado
+
+    resultado, veces = re.subn(patron, poner, texto, flags=re.MULTILINE)
+    if veces != 1:
+        raise SystemExit(
+            f"No sé dónde escribir {donde}: lo encuentro {veces} veces, y debía ser una. "
+            "¿Cambió la forma de esa línea? Corrígela a mano o ajusta lessons/duracion.py."
+        )
+    return resultado
+
+
+def en_seccion(texto: str, titulo: str, patron: str, cifras: tuple[str, ...], donde: str) -> str:
+    """Como sustituir(), pero solo dentro de la sección «## titulo» del documento."""
+    encontrada = re.search(rf"^## {re.escape(titulo)}\n.*?(?=^## |\Z)", texto, re.M | re.S)
+    if encontrada is None:
+        raise SystemExit(f"No sé dónde escribir {donde}: no encuentro la sección «{titulo}».")
+    inicio, fin = encontrada.span()
+    return texto[:inicio] + sustituir(texto[inicio:fin], patron, cifras, donde) + texto[fin:]
+
+
+def escribir(filas: list[Duracion], raiz: Path = LESSONS) -> list[Path]:
+    """Escribe las cifras medidas en los sitios donde se leen; devuelve los archivos cambiados.
+
+    Solo toca esas cifras: la cabecera («**Duración:** … ·») de cada lección, su fila del
+    mapa del curso, sus filas en las dos tablas de la guía (el desglose y el plan de una
+    lección por sesión), y el total del mapa, del README, de la guía y de su plan compacto.
+    Los minutos de cada día del plan compacto, no: ese reparto lo decide una persona.
+
+    Escribirlas no cambia lo que se mide: la cabecera de una lección no cuenta como lectura.
+    Si no encuentra uno de los sitios, para antes de escribir nada.
+    """
+    mapa, guia = raiz / "README.md", raiz / "guia_del_profesor.md"
+    readme = raiz.parent / "README.md"
+    textos = {ruta: ruta.read_text(encoding="utf-8") for ruta in (mapa, guia, readme)}
+    for d in filas:
+        cabecera = raiz / d.leccion / "README.md"
+        textos[cabecera] = sustituir(
+            cabecera.read_text(encoding="utf-8"),
+            rf"^> \*\*Duración:\*\* (?P<c0>{DURACION}) ·",
+            (con_reto(d),),
+            f"la duración de la cabecera de {d.leccion}",
+        )
+        enlace = rf"\]\({re.escape(d.leccion)}/README\.md\)"
+        textos[mapa] = sustituir(
+            textos[mapa],
+            rf"^\|[^\n]*{enlace}[^\n]*? \| (?P<c0>{DURACION}) \|",
+            (con_reto(d),),
+            f"la fila de {d.leccion} en el mapa del curso",
+        )
+        numero = int(d.leccion[:2])
+        desglose = [round(d.lectura), round(d.pasos), round(d.ejercicios), round(d.preguntas)]
+        textos[guia] = en_seccion(
+            textos[guia],
+            "Cuánto dura cada lección",
+            rf"^\| {numero:02d} \| [^\n]*?{enlace} \| "
+            + r"(?P<c0>\d+) \| (?P<c1>\d+) \| (?P<c2>\d+) \| (?P<c3>\d+) \| "
+            + rf"(?P<c4>{DURACION}) \|$",
+            (*map(str, desglose), con_reto(d)),
+            f"la fila de {d.leccion} en la tabla de la guía",
+        )
+        textos[guia] = en_seccion(
+            textos[guia],
+            "Un plan: una lección por sesión",
+            rf"^\| {numero} \| [^\n]*?{enlace} \| (?P<c0>{TIEMPO}) \|",
+            (como_texto(d.sesion),),
+            f"la sesión de {d.leccion} en la guía",
+        )
+    total = como_texto(sum(d.sesion for d in filas))
+    retos = como_texto(sum(d.reto for d in filas))
+    for ruta in (mapa, readme, guia):
+        textos[ruta] = sustituir(
+            textos[ruta],
+            rf"(?P<c0>{TIEMPO})\s+en\s+clase,\s+más\s+(?P<c1>{TIEMPO})\s+de\s+retos",
+            (total, retos),
+            f"el total de {ruta.name}",
+        )
+    textos[guia] = en_seccion(
+        textos[guia],
+        "Plan compacto: dos semanas",
+        rf"\((?P<c0>{TIEMPO})\s+en\s+total\)",
+        (total,),
+        "el total del plan compacto de la guía",
+    )
+    cambiados = []
+    for ruta, texto in textos.items():
+        if texto != ruta.read_text(encoding="utf-8"):
+            ruta.write_text(texto, encoding="utf-8")
+            cambiados.append(ruta)
+    return cambiados
+
+
 def main(argumentos: list[str]) -> None:
     parser = SpanishArgumentParser(
         prog="python -m lessons.duracion",
@@ -264,6 +390,12 @@ def main(argumentos: list[str]) -> None:
     )
     parser.add_argument(
         "--raiz", type=Path, default=LESSONS, help="mide otra copia de lessons/ (la de otro commit)"
+    )
+    parser.add_argument(
+        "--escribir",
+        action="store_true",
+        help="pone las cifras medidas en la cabecera de cada lección, el mapa del curso, "
+        "el README y la guía del profesor (solo esas cifras)",
     )
     opciones = parser.parse_args(argumentos)
     if opciones.medir:
@@ -283,6 +415,14 @@ def main(argumentos: list[str]) -> None:
     total = sum(d.sesion for d in filas)
     retos = sum(d.reto for d in filas)
     print(f"\nTotal en clase: {como_texto(total)}; los retos, aparte: {como_texto(retos)}.")
+    if opciones.escribir:
+        cambiados = escribir(filas, opciones.raiz)
+        base = opciones.raiz.parent
+        if cambiados:
+            lista = "\n".join(f"  {ruta.relative_to(base).as_posix()}" for ruta in cambiados)
+            print(f"\nCifras puestas al día en:\n{lista}")
+        else:
+            print("\nLas cifras de las lecciones, el mapa, el README y la guía ya estaban al día.")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Apunta la huella de cada ejercicio sin tocar en lessons/ejercicios.sha256.
+"""Apunta la huella de cada ejercicio sin tocar (.py y .js) en lessons/ejercicios.sha256.
 
     python scripts/starter_hashes.py
 
@@ -13,13 +13,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.course import HASHES, LESSONS, fingerprint
+from tests.course import HASHES, LESSONS, exercise_files, fingerprint
 
 
 def main() -> None:
     lines = [
         f"{fingerprint(path)}  {path.relative_to(LESSONS).as_posix()}"
-        for path in sorted(LESSONS.glob("*/ejercicio/*.py"))
+        for folder in sorted(LESSONS.glob("*/ejercicio"))
+        for path in exercise_files(folder)
     ]
     HASHES.write_text("\n".join(lines) + "\n")
     print(f"{len(lines)} ejercicios apuntados en {HASHES.relative_to(LESSONS.parent)}.")

@@ -16,6 +16,13 @@ ROOT = Path(__file__).resolve().parent.parent
 LESSONS = ROOT / "lessons"
 # La huella de cada ejercicio sin tocar (scripts/starter_hashes.py la escribe).
 HASHES = LESSONS / "ejercicios.sha256"
+# Los archivos de un ejercicio: Python y, en la lección 11, también JavaScript.
+EXERCISE_SUFFIXES = (".py", ".js")
+
+
+def exercise_files(folder: Path) -> list[Path]:
+    """Los archivos de ``ejercicio/`` o ``solucion/`` de una lección, en orden."""
+    return sorted(p for p in folder.glob("*") if p.suffix in EXERCISE_SUFFIXES)
 
 
 def fingerprint(path: Path) -> str:
@@ -34,14 +41,14 @@ def recorded() -> dict[str, str]:
 def starter_untouched(lesson: str) -> bool:
     """¿Está el ejercicio de ``lesson`` tal como se publicó?"""
     known = recorded()
-    files = sorted((LESSONS / lesson / "ejercicio").glob("*.py"))
+    files = exercise_files(LESSONS / lesson / "ejercicio")
     return bool(files) and all(
         known.get(str(p.relative_to(LESSONS)).replace("\\", "/")) == fingerprint(p) for p in files
     )
 
 
 def has_solution(lesson: str) -> bool:
-    return any((LESSONS / lesson / "solucion").glob("*.py"))
+    return bool(exercise_files(LESSONS / lesson / "solucion"))
 
 
 def missing_solution_reason(lesson: str) -> str:

@@ -27,6 +27,36 @@ PISTAS = {
         "if event.to == session.identity:\n"
         "    hub.send(self, protocol.error(protocol.private_to_self()))\n    return",
     ),
+    # --- Tu turno en JavaScript: «está escribiendo…» (ejercicio/typing.js) -------------
+    "test_la_otra_pagina_ve_quien_escribe": (
+        "Esta comprobación ya pasaba con el archivo sin tocar: ¿has cambiado algo que impide "
+        "que el aviso salga o que se pinte?",
+        "Lee los «Errores de JavaScript» del fallo: uno de sintaxis deja la página entera sin "
+        "cargar. typed() debe acabar enviando el aviso, y show() escribe en this.line.",
+        'typed() termina en this.connection.send({ type: "typing" }); y en show(), con un '
+        'nombre: this.line.textContent = names[0] + " está escribiendo…";',
+    ),
+    "test_teclear_deprisa_envia_un_aviso_cada_2_s": (
+        "Cada tecla llama a typed(), pero no cada tecla tiene que llegar al servidor.",
+        "this.sentAt guarda cuándo salió el último aviso, y now es ahora (performance.now(), "
+        "en milisegundos). Si entre los dos hay menos de TYPING_EVERY_MS, typed() se vuelve "
+        "sin enviar; si envía, apunta now en this.sentAt.",
+        "if (now - this.sentAt < TYPING_EVERY_MS) {\n  return;\n}\nthis.sentAt = now;",
+    ),
+    "test_la_linea_se_borra_5_s_despues_del_ultimo_aviso": (
+        "Si nadie la borra, la línea se queda para siempre cuando Ana deja de escribir sin "
+        "enviar nada. (Si se borra antes de tiempo, mira qué guardas en timer.)",
+        "setTimeout(función, milisegundos) llama a la función pasado ese tiempo y devuelve "
+        "un número que clearTimeout() acepta. start() ya llama a this.stop(event.who, true), "
+        "que cancela el temporizador anterior, si lo guardaste en timer.",
+        "const timer = setTimeout(() => this.stop(event.who), TYPING_SHOWN_MS);",
+    ),
+    "test_dos_personas_escribiendo_a_la_vez": (
+        "Con dos personas escribiendo, show() deja la línea vacía: falta la frase de dos.",
+        "names es la lista de nombres (con dos: names[0] y names[1]). La frase de un nombre, "
+        "justo encima, te sirve de modelo.",
+        'this.line.textContent = names[0] + " y " + names[1] + " están escribiendo…";',
+    ),
     # --- Reto: el tema de cada sala (ejercicio/temas.py) ------------------------------
     "test_el_tema_llega_a_toda_la_sala": (
         "Empieza por la tabla de despacho: el servidor tiene que conocer el tipo «topic».",
