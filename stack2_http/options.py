@@ -1,7 +1,8 @@
 """Las opciones que solo tiene el Stack 2, y los ajustes de make_app() que salen de ellas.
 
 Cada grupo se define junto a lo que configura (el historial en storage.py, el proxy en
-identity.py, las salas en rooms.py): aquí se juntan, en el orden en que salen en --help.
+identity.py, las salas en rooms.py, las palabras prohibidas en words.py): aquí se
+juntan, en el orden en que salen en --help.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from common.defences.per_address import (
     define_address_message_options,
     rules_from_options,
 )
-from stack2_http import identity, rooms, storage
+from stack2_http import identity, rooms, storage, words
 
 
 def define_stack2_options(options: OptionParser) -> None:
@@ -36,6 +37,7 @@ def define_stack2_options(options: OptionParser) -> None:
     storage.define_options(options)  # --db, --history, --redis, --processes
     rooms.define_options(options)  # --max-rooms
     identity.define_options(options)  # --xheaders, --trusted-proxies
+    words.define_options(options)  # --banned-words
     options.define("certfile", default="", help="certificado TLS (PEM): sirve https:// y wss://")
     options.define("keyfile", default="", help="clave privada TLS (PEM) del certificado")
 
@@ -51,4 +53,6 @@ def chat_settings(options: OptionParser) -> dict[str, Any]:
         # Lo que admite cada estudiante (WebSockets y mensajes), con todas sus conexiones.
         "address_limits": AddressLimits(rules_from_options(options)),
         "max_rooms": options.max_rooms,
+        # Se lee una vez, al arrancar (y antes de --processes): no en cada mensaje.
+        "banned": words.from_options(options),  # --banned-words
     }

@@ -258,6 +258,30 @@ def nick_taken(nick: str) -> ProtocolError:
     )
 
 
+# Los avisos del filtro (stack2_http/words.py) no repiten la palabra: quien la escribió
+# ya sabe cuál es, y el aviso no debe convertirse en otra forma de enseñarla.
+def banned_word(cid: str | None = None) -> ProtocolError:
+    return ProtocolError(
+        "banned_word",
+        "No se ha enviado: lleva una palabra que no se admite en este chat. Escríbelo de "
+        "otra manera.",
+        cid,
+    )
+
+
+def banned_nick() -> ProtocolError:
+    return ProtocolError(
+        "banned_word", "Ese apodo lleva una palabra que no se admite en este chat: elige otro."
+    )
+
+
+def teacher_nick() -> ProtocolError:
+    return ProtocolError(
+        "invalid_nick",
+        "Ese apodo está reservado para quien da la clase (profe, profesora, admin…): elige otro.",
+    )
+
+
 def parse_cid(cid: Any) -> str | None:
     """El ``cid`` de un mensaje: ausente (None) o un texto de 1 a 64 caracteres."""
     if cid is None:

@@ -19,7 +19,7 @@ from common.startup.network import LanAccess
 from common.startup.runner import run
 from common.startup.settings import app_settings, hub_settings, parse_options, response_transforms
 from common.tornado_internals import localized_protocol
-from stack2_http import identity, pages, protocol, rooms
+from stack2_http import identity, pages, protocol, rooms, words
 from stack2_http.join import QRHandler
 from stack2_http.options import chat_settings, define_stack2_options
 from stack2_http.other_processes import connect_shared_events
@@ -107,14 +107,13 @@ class ChatSocket(HubSocket):
         """Da a esta conexión el apodo ``asked`` si es válido y está libre; si no, el error."""
         if asked is None:
             return None
-        session = self.session
         try:
-            nick = protocol.clean_nick(asked)
+            nick = self.chat.banned.check_nick(protocol.clean_nick(asked), teacher=False)
         except protocol.ProtocolError as problem:
             return problem
-        if not self.chat.presence.set_nick(session.room, session.identity, nick):
+        if not self.chat.presence.set_nick(self.session.room, self.session.identity, nick):
             return protocol.nick_taken(nick)
-        session.nick = nick
+        self.session.nick = nick
         return None
 
     def on_message(self, message: str | bytes) -> None:
@@ -124,6 +123,7 @@ class ChatSocket(HubSocket):
         problem, event, handle = None, None, None
         try:
             handle, event = protocol.parse(message, self.EVENTS)  # Ver EVENTS, más abajo.
+            self.chat.banned.check(event)  # Con una palabra prohibida, ni se guarda ni se reparte.
         except protocol.ProtocolError as error:
             problem = error
         # El control de inundación cuenta todos los frames, también los que no valen.
@@ -162,12 +162,11 @@ class ChatSocket(HubSocket):
 
     def on_nick(self, event: protocol.Nick) -> None:
         """Un apodo nuevo: si está libre, lo sabe la sala (en una grande, solo quien lo pidió)."""
-        session = self.session
         problem = self.take_nick(event.nick)
         if problem is not None:
             self.hub.send(self, protocol.error(problem))
             return
-        self.chat.roster.renamed(session.room, session.identity, event.nick, owner=self)
+        self.chat.roster.renamed(self.session.room, self.session.identity, event.nick, owner=self)
 
     def nick_refused(self, asked: str, nick: str | None) -> None:
         """Con --redis, otro proceso dio ``asked`` antes: vuelve a ``nick``, y su sala lo ve."""
@@ -180,10 +179,9 @@ class ChatSocket(HubSocket):
 
     def on_typing(self, event: protocol.Typing) -> None:
         """«Está escribiendo…»: a los demás de la sala, sin guardarlo en ningún sitio."""
-        session = self.session
-        frame = protocol.typing(session.identity, session.nick)
-        self.hub.broadcast(frame, exclude=self, room=session.room)
-        self.chat.relay.publish(session.room, frame)  # Y a los de otros procesos.
+        frame = protocol.typing(self.session.identity, self.session.nick)
+        self.hub.broadcast(frame, exclude=self, room=self.session.room)
+        self.chat.relay.publish(self.session.room, frame)  # Y a los de otros procesos.
 
     def on_private(self, event: protocol.Private) -> None:
         """Un privado, sin el log: a esa conexión de la sala, y una copia a quien lo envía."""
@@ -237,12 +235,13 @@ def make_app(
     trusted_proxies: TrustedProxies | None = None,
     address_limits: AddressLimits | None = None,
     max_rooms: int = rooms.MAX_ROOMS,
+    banned: words.BannedWords = words.NOTHING_BANNED,
     **settings: Any,
 ) -> tornado.web.Application:
     """Crea la aplicación: la página, sus archivos estáticos y el WebSocket, en un solo puerto.
 
-    Sin ``log``, ``presence`` ni ``relay``, todo vive en la memoria de este proceso; los
-    demás argumentos salen de las opciones (``chat_settings()``, stack2_http/options.py).
+    Sin ``log``, ``presence`` ni ``relay``, todo vive en la memoria del proceso, y sin
+    ``banned`` nada está prohibido; lo demás sale de ``chat_settings()`` (options.py).
     """
     log, presence, relay = log or MemoryLog(), presence or Presence(), relay or Relay()
     # Cada mensaje, cuando el log ya lo ha guardado, va a los sockets de su sala.
@@ -253,7 +252,9 @@ def make_app(
     addresses = AddressLimits(NO_ADDRESS_LIMITS) if address_limits is None else address_limits
     origins = frozenset(origin.lower().rstrip("/") for origin in allowed_origins)
     proxies = trusted_proxies or TrustedProxies()
-    chat = Chat(hub, log, presence, relay, roster, open_rooms, flood, addresses, origins, proxies)
+    chat = Chat(
+        hub, log, presence, relay, roster, open_rooms, flood, addresses, origins, proxies, banned
+    )
     lan = LanAccess() if lan is None else lan
     return tornado.web.Application(
         [
@@ -287,11 +288,10 @@ def main(
     settings = {**chat_settings(options), **app_settings(options)}  # Ver options.py.
     hub = Hub(**hub_settings(options))
     lan = LanAccess()  # run() apunta aquí las URL de la red al abrir el puerto.
-    log, presence, relay = backends.log, backends.presence, backends.relay
-    app = make_app(hub, handler, log, presence, relay, lan, **settings)
+    app = make_app(hub, handler, backends.log, backends.presence, backends.relay, lan, **settings)
     proxies = settings["trusted_proxies"]
     url = ("https" if options.certfile else "http") + "://{host}/"
-    notes = [rooms.BANNER_NOTE, backends.note]
+    notes = [rooms.BANNER_NOTE, backends.note, settings["banned"].note]
     # run() arranca los backends antes de atender a nadie y los cierra al apagar.
     run(app, hub, options, title, url, notes, backends, pages=True, proxies=proxies, lan=lan)
 

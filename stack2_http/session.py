@@ -19,6 +19,7 @@ from common.live.presence import Presence
 from common.live.relay import Relay
 from stack2_http.rooms import OpenRooms
 from stack2_http.roster import Roster
+from stack2_http.words import BannedWords
 
 
 class Chat(NamedTuple):
@@ -34,6 +35,7 @@ class Chat(NamedTuple):
     addresses: AddressLimits  # Lo que admite cada estudiante: sus WebSockets y mensajes.
     origins: frozenset[str]  # Otras páginas que pueden abrir el WebSocket (--allowed-origins).
     proxies: TrustedProxies  # De quién se cree X-Real-IP (--xheaders, --trusted-proxies).
+    banned: BannedWords  # Lo que no se puede escribir (--banned-words, words.py).
 
 
 class Session:

@@ -30,6 +30,7 @@ import sys
 import time
 from pathlib import Path
 
+from stack2_http.words import TEMPLATE as BANNED_WORDS
 from tests.services import ROOT, START_TIMEOUT, Nginx, RedisServer
 
 # El historial de cada sala en la suite: pocos mensajes, para que «quedarse atrás más de
@@ -123,7 +124,10 @@ class Deployment:
         self.folder = folder
         self.redis: RedisServer | None = RedisServer(folder) if kind in WITH_REDIS else None
         self.nginx: Nginx | None = None
-        common = ["--address=127.0.0.1", "--no-qr", f"--history={HISTORY}", *extra]
+        # La lista de palabras prohibidas del repositorio, y no la copia de datos/ que cada
+        # profesor edita a su gusto: así las pruebas saben qué palabras están prohibidas.
+        banned = f"--banned-words={BANNED_WORDS}"
+        common = ["--address=127.0.0.1", "--no-qr", f"--history={HISTORY}", banned, *extra]
         if kind == "memoria":
             common.append("--db=:memory:")
         elif kind == "sqlite":
