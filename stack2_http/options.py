@@ -17,7 +17,7 @@ from common.defences.per_address import (
     define_address_message_options,
     rules_from_options,
 )
-from stack2_http import identity, rooms, storage, words
+from stack2_http import identity, rooms, storage, teacher, words
 
 
 def define_stack2_options(options: OptionParser) -> None:
@@ -38,6 +38,7 @@ def define_stack2_options(options: OptionParser) -> None:
     rooms.define_options(options)  # --max-rooms
     identity.define_options(options)  # --xheaders, --trusted-proxies
     words.define_options(options)  # --banned-words
+    teacher.define_options(options)  # --teacher-key, --cookie-secret, --qr-profe
     options.define("certfile", default="", help="certificado TLS (PEM): sirve https:// y wss://")
     options.define("keyfile", default="", help="clave privada TLS (PEM) del certificado")
 
@@ -55,4 +56,6 @@ def chat_settings(options: OptionParser) -> dict[str, Any]:
         "max_rooms": options.max_rooms,
         # Se lee una vez, al arrancar (y antes de --processes): no en cada mensaje.
         "banned": words.from_options(options),  # --banned-words
+        # La clave de la profesora, elegida antes de crear procesos: todos aceptan la misma.
+        "teachers": teacher.from_options(options),
     }

@@ -36,6 +36,9 @@ from tests.services import ROOT, START_TIMEOUT, Nginx, RedisServer
 # El historial de cada sala en la suite: pocos mensajes, para que «quedarse atrás más de
 # lo que se guarda» se pueda probar sin enviar mil.
 HISTORY = 40
+# La clave del enlace de la profesora (--teacher-key): la suite entra como ella con
+# Student.become_teacher(), que abre /profe?clave=… como lo haría su navegador.
+TEACHER_KEY = "profe-de-la-suite-3f9Q"
 # Lo que tarda como mucho en cerrarse un servidor con SIGTERM.
 STOP_TIMEOUT = 10.0
 
@@ -127,7 +130,8 @@ class Deployment:
         # La lista de palabras prohibidas del repositorio, y no la copia de datos/ que cada
         # profesor edita a su gusto: así las pruebas saben qué palabras están prohibidas.
         banned = f"--banned-words={BANNED_WORDS}"
-        common = ["--address=127.0.0.1", "--no-qr", f"--history={HISTORY}", banned, *extra]
+        common = ["--address=127.0.0.1", "--no-qr", f"--history={HISTORY}", banned]
+        common += [f"--teacher-key={TEACHER_KEY}", *extra]
         if kind == "memoria":
             common.append("--db=:memory:")
         elif kind == "sqlite":

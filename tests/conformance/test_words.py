@@ -95,3 +95,30 @@ async def test_a_teacher_nick_in_the_address_is_refused_and_the_student_enters_w
     assert welcome["nick"] is None
     assert (await ana.next_of("error"))["code"] == "invalid_nick"
     assert (await luis.next_of("join", who=ana.me))["nick"] is None
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_the_teacher_may_call_herself_profe_and_the_room_sees_it(
+    deployment, class_of, room
+) -> None:
+    teacher, luis = class_of(deployment, 2)
+    await teacher.become_teacher()
+    await luis.enter(room)
+    await teacher.enter(room)
+    await until_present(luis, teacher)
+    await teacher.send("nick", nick="Profe")
+    renamed = await luis.next_of("nick", who=teacher.me)
+    assert renamed["nick"] == "Profe", "Solo la profesora puede llamarse «Profe»"
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_a_banned_word_is_refused_to_the_teacher_too(deployment, class_of, room) -> None:
+    teacher, luis = class_of(deployment, 2)
+    await teacher.become_teacher()
+    await luis.enter(room)
+    await teacher.enter(room)
+    await until_present(luis, teacher)
+    await teacher.say("Eres un cabrón", "c1")
+    assert (await teacher.next_of("error", cid="c1"))["code"] == "banned_word"
+    await teacher.say_acked("Buenos días", "c2")
+    assert (await luis.next_of("message"))["text"] == "Buenos días", "Luis vio el prohibido"
