@@ -258,15 +258,25 @@ class Moderation:
         self._sent[key] = now
         return True
 
+    def check_nick(self, session: Any, nick: str) -> None:
+        """Lanza ProtocolError si ``session`` no puede llamarse ``nick`` ahora mismo.
+
+        Una palabra prohibida o un apodo de profesora (words.py), y también un silencio:
+        quien vuelve con ``?nick=`` mientras está silenciado entra, pero sin cambiar de apodo.
+        """
+        self.banned.check_nick(nick, session.teacher)
+        rules = self.log.rules(session.room)
+        muted = 0.0 if session.teacher else rules.left(rules.muted, session.address)
+        if muted:
+            text = f"La profesora te ha silenciado: quedan {_minutes_left(muted)} min."
+            raise protocol.ProtocolError("muted", text, wait=math.ceil(muted))
+
     def _refuse(
         self, socket: Any, code: str, text: str, wait: float | None, cid: str | None
     ) -> bool:
-        fields: dict[str, Any] = {"code": code, "text": text}
-        if wait is not None:
-            fields["wait"] = math.ceil(wait)
-        if cid is not None:
-            fields["cid"] = cid  # La página deja de reintentar ese mensaje.
-        self.hub.send(socket, _encode("error", **fields))
+        # cid: la página deja de reintentar ese mensaje; wait: los segundos que quedan.
+        problem = protocol.ProtocolError(code, text, cid, None if wait is None else math.ceil(wait))
+        self.hub.send(socket, protocol.error(problem))
         return False
 
     # --- Las órdenes de la profesora -------------------------------------------------

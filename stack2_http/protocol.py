@@ -101,11 +101,14 @@ TEACHER_ONLY = frozenset({"delete", "clear", "lock", "slow", "mute", "unmute", "
 class ProtocolError(Exception):
     """Un mensaje del cliente que no cumple el protocolo."""
 
-    def __init__(self, code: str, text: str, cid: str | None = None) -> None:
+    def __init__(
+        self, code: str, text: str, cid: str | None = None, wait: int | None = None
+    ) -> None:
         super().__init__(text)
         self.code = code
         self.text = text
         self.cid = cid  # Si el error es de un mensaje con cid: así el cliente deja de reintentarlo.
+        self.wait = wait  # Segundos hasta poder volver a hacerlo (muted, slow_mode).
 
 
 # La tabla de despacho de un handler: cada tipo de evento, con la función que lo valida
@@ -550,9 +553,12 @@ def private_by(author: Author, to: str, text: str) -> str:
 
 
 def error(problem: ProtocolError) -> str:
-    if problem.cid is None:
-        return _encode("error", code=problem.code, text=problem.text)
-    return _encode("error", code=problem.code, text=problem.text, cid=problem.cid)
+    fields: dict[str, Any] = {"code": problem.code, "text": problem.text}
+    if problem.wait is not None:
+        fields["wait"] = problem.wait
+    if problem.cid is not None:
+        fields["cid"] = problem.cid
+    return _encode("error", **fields)
 
 
 def status(degraded: bool, text: str) -> str:

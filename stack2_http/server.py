@@ -111,7 +111,7 @@ class ChatSocket(HubSocket):
             return None
         try:
             nick = protocol.clean_nick(asked)
-            self.chat.moderation.banned.check_nick(nick, self.session.teacher)
+            self.chat.moderation.check_nick(self.session, nick)  # moderation.py
         except protocol.ProtocolError as problem:
             return problem
         if not self.chat.presence.set_nick(self.session.room, self.session.identity, nick):

@@ -199,6 +199,19 @@ async def test_a_muted_device_reads_but_cannot_write_until_unmuted(
 
 
 @pytest.mark.gen_test(timeout=30)
+async def test_a_muted_device_coming_back_with_a_nick_enters_without_it(
+    deployment, class_of, room
+) -> None:
+    teacher, ana = await lesson(deployment, class_of, room)
+    await order(teacher, "mute", who=ana.me, minutes=5)
+    welcome = await ana.enter(room, nick="Otra")  # Su página vuelve con ?nick=Otra.
+    assert welcome["nick"] is None and welcome["muted"] > 0
+    error = await ana.next_of("error")
+    assert error["code"] == "muted" and 0 < error["wait"] <= 300, error
+    assert {"who": ana.me, "nick": None} in welcome["online"], "La sala vio el apodo nuevo"
+
+
+@pytest.mark.gen_test(timeout=30)
 async def test_a_kicked_device_is_closed_with_4003_and_cannot_come_back(
     deployment, class_of, room
 ) -> None:
