@@ -16,7 +16,7 @@ from common.defences.per_address import (
     define_address_message_options,
     rules_from_options,
 )
-from stack2_http import identity, rooms, storage
+from stack2_http import identity, rooms, storage, teacher
 
 
 def define_stack2_options(options: OptionParser) -> None:
@@ -36,6 +36,7 @@ def define_stack2_options(options: OptionParser) -> None:
     storage.define_options(options)  # --db, --history, --redis, --processes
     rooms.define_options(options)  # --max-rooms
     identity.define_options(options)  # --xheaders, --trusted-proxies
+    teacher.define_options(options)  # --teacher-key, --cookie-secret, --qr-profe
     options.define("certfile", default="", help="certificado TLS (PEM): sirve https:// y wss://")
     options.define("keyfile", default="", help="clave privada TLS (PEM) del certificado")
 
@@ -51,4 +52,6 @@ def chat_settings(options: OptionParser) -> dict[str, Any]:
         # Lo que admite cada estudiante (WebSockets y mensajes), con todas sus conexiones.
         "address_limits": AddressLimits(rules_from_options(options)),
         "max_rooms": options.max_rooms,
+        # La clave de la profesora, elegida antes de crear procesos: todos aceptan la misma.
+        "teachers": teacher.from_options(options),
     }

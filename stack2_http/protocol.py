@@ -11,6 +11,9 @@ El cliente envía:
     nick     {"nick": "Ana"}                     elige o cambia su apodo
     typing   {}                                  «estoy escribiendo» (como mucho uno cada 2 s)
     private  {"to": "IP:puerto", "text": "…"}    solo para esa persona de la misma sala
+    delete, clear, lock, slow, mute, unmute, kick   solo la profesora (la lista, con sus
+             campos y lo que contesta el servidor, en stack2_http/moderation.py); de un
+             estudiante: error "forbidden"
 
 Se conecta a ``/ws/<sala>`` (``/ws`` es «general»); con ``?since=SEQ&epoch=EPOCH``
 retoma tras un corte, y con ``?nick=Ana`` entra ya con su apodo (lección 11). Con
@@ -20,18 +23,22 @@ conexión; sin ella, solo los de esta. La clave no se reenvía nunca a nadie.
 
 El servidor envía:
     welcome  {"you", "nick", "room", "online", "count", "epoch", "seq", "history",
-              "recovered", "reason"?}
+              "recovered", "reason"?, "role", "room_state", "deleted", "cleared", "muted"}
              solo a quien acaba de entrar; nick = su apodo (o null);
-             online = [{"who", "nick"}], las 100 primeras por orden de llegada;
+             online = [{"who", "nick", "teacher"?}], las 100 primeras por orden de llegada;
+             role = "teacher" (la profesora: stack2_http/teacher.py) o "student"; el
+             estado de la sala (room_state, deleted, cleared, muted), en moderation.py;
              count = cuántos hay en la sala; history = frames «message», del más
              antiguo, como mucho 256 KiB; recovered: null (no pidió retomar), true
              (history es justo lo que se perdió) o false, con reason:
              "epoch_changed" (la historia es otra), "too_far_behind" (lo perdido ya
              no se guarda entero o no cabe en un welcome) o "unavailable" (con
              --redis y Redis caído: no se pudo comprobar la historia)
-    message  {"seq", "epoch", "room", "from", "nick", "text", "time", "cid"?}   a la sala
+    message  {"seq", "epoch", "room", "from", "nick", "text", "time", "cid"?, "teacher"?}
+             a la sala; "teacher": true si lo escribe la profesora. Uno borrado queda
+             como {"seq", "epoch", "room", "deleted": true}, sin texto
     ack      {"cid", "seq"}          a quien lo envió, cuando su mensaje ya está guardado
-    join     {"who", "nick", "count"}        a los demás de la sala (si es pequeña)
+    join     {"who", "nick", "count", "teacher"?}   a los demás de la sala (si es pequeña)
     leave    {"who", "nick", "count"}        a la sala (si es pequeña)
     nick     {"who", "nick"}                 a toda la sala, también a quien lo cambió
              (en una sala grande, solo a él); nick: null si vuelve a no tener
@@ -41,7 +48,8 @@ El servidor envía:
     people   {"online", "count"}     cuando una sala grande vuelve a ser pequeña: la
              lista entera, para rehacerla
     typing   {"who", "nick"}                 a los demás de la sala; no se guarda
-    private  {"from", "nick", "to", "text", "time"}   solo a quien lo recibe y a quien lo envió
+    private  {"from", "nick", "to", "text", "time", "teacher"?}   solo a quien lo recibe y
+             a quien lo envió
     error    {"code", "text", "cid"?}     text: explicación en español
     status   {"degraded", "text"}    con --redis: Redis se perdió (true) o volvió (false);
              también (true) si el log dejó de guardar por un fallo del servidor
@@ -59,7 +67,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from stack2_http.text import clean, encodable, has_controls, visible
 
@@ -81,6 +89,10 @@ MAX_NICK_LENGTH = 24
 IDENTITY_LIKE = re.compile(r"\[?[0-9a-f.:]*\]?(:[0-9]+)?", re.IGNORECASE)
 # Una identidad mide como mucho «[ffff:…:ffff]:65535»; más largo no puede ser nadie.
 MAX_IDENTITY_LENGTH = 64
+
+
+# Lo que solo puede enviar la profesora (stack2_http/moderation.py los atiende).
+TEACHER_ONLY = frozenset({"delete", "clear", "lock", "slow", "mute", "unmute", "kick"})
 
 
 class ProtocolError(Exception):
@@ -140,14 +152,19 @@ def decode(raw: str | bytes) -> dict[str, Any]:
     return event
 
 
-def parse(frame: str | bytes, events: Events) -> tuple[Callable[..., Any], Any]:
+def parse(
+    frame: str | bytes, events: Events, teacher: bool = False
+) -> tuple[Callable[..., Any], Any]:
     """Un frame del cliente, validado con la tabla ``events``: (quién lo atiende, el evento).
 
     ``events`` es la tabla de despacho del handler (``ChatSocket.EVENTS``): cada tipo,
     con la función que lo valida y el método que lo atiende. Lanza ProtocolError si el
-    frame no es JSON, si su tipo no está en la tabla o si no es válido.
+    frame no es JSON, si su tipo no está en la tabla o si no es válido, y "forbidden" si
+    es de la profesora y ``teacher`` es False: eso se mira antes que nada más.
     """
     fields = decode(frame)
+    if not teacher and fields["type"] in TEACHER_ONLY:
+        raise forbidden()
     if fields["type"] not in events:
         raise unknown_type(fields["type"], events)
     validate, handle = events[fields["type"]]
@@ -161,6 +178,14 @@ def unknown_type(type_: str, known: Mapping[str, Any]) -> ProtocolError:
     names = ", ".join(f'"{name}"' for name in known)
     return ProtocolError(
         "unknown_type", f"Tipo desconocido: {shown}. El cliente puede enviar {names}."
+    )
+
+
+def forbidden() -> ProtocolError:
+    # La comprobación está aquí, en el servidor: esconder un botón en la página no
+    # impediría a nadie enviar el frame a mano (lección 14).
+    return ProtocolError(
+        "forbidden", "Solo la profesora puede hacer eso. Puedes seguir escribiendo en el chat."
     )
 
 
@@ -381,16 +406,21 @@ def welcome(
     *,
     count: int | None = None,
     nick: str | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> str:
     # count: cuántos hay en la sala (sin él, los de online); online trae como mucho 100.
     count = len(online) if count is None else count
     # history ya son frames JSON guardados: se insertan tal cual, sin decodificarlos.
     who = {"you": you, "nick": nick, "room": room, "online": online, "count": count}
     fields = _encode("welcome", **who, epoch=epoch, seq=seq)
-    extra = f',"recovered":{json.dumps(recovered)}'
+    tail = f',"recovered":{json.dumps(recovered)}'
     if reason is not None:
-        extra += f',"reason":{json.dumps(reason)}'
-    return f'{fields[:-1]},"history":[{",".join(history)}]{extra}}}'
+        tail += f',"reason":{json.dumps(reason)}'
+    # Los campos de ``extra`` (role y el estado de la sala: moderation.py) van detrás: un
+    # objeto JSON sin sus llaves.
+    if extra:
+        tail += "," + json.dumps(extra, ensure_ascii=False, separators=(",", ":"))[1:-1]
+    return f'{fields[:-1]},"history":[{",".join(history)}]{tail}}}'
 
 
 def message(
@@ -401,11 +431,23 @@ def message(
     text: str,
     cid: str | None,
     nick: str | None = None,
+    teacher: bool = False,
 ) -> str:
     fields: dict[str, Any] = {"from": sender, "nick": nick, "text": text, "time": _now()}
     if cid is not None:
         fields["cid"] = cid
+    if teacher:
+        fields["teacher"] = True  # La página le pone la insignia «profe».
     return _encode("message", seq=seq, epoch=epoch, room=room, **fields)
+
+
+class Author(Protocol):
+    """Quien escribe (una ``Session``): lo que de él lleva cada mensaje y cada privado."""
+
+    room: str
+    identity: str  # «IP:puerto»: el "from" del frame.
+    nick: str | None
+    teacher: bool  # La profesora: el frame lleva "teacher": true (su insignia).
 
 
 class Draft(NamedTuple):
@@ -417,10 +459,16 @@ class Draft(NamedTuple):
     text: str
     cid: str | None
     nick: str | None  # El apodo de ahora: si luego lo cambia, este mensaje no cambia.
+    teacher: bool = False  # Lo escribe la profesora.
 
     def numbered(self, seq: int) -> str:
         """El frame «message» con su número: lo que se guarda y se reparte."""
         return message(seq, *self)
+
+    @classmethod
+    def by(cls, author: Author, epoch: str, text: str, cid: str | None) -> Draft:
+        """El mensaje de ``author`` (su ``Session``): su sala, su identidad, su apodo, su papel."""
+        return cls(epoch, author.room, author.identity, text, cid, author.nick, author.teacher)
 
 
 def ack(cid: str, seq: int) -> str:
@@ -431,7 +479,9 @@ def ack(cid: str, seq: int) -> str:
 # cada cliente la mantiene desde su welcome. Con la lista, que entraran N personas
 # movería N³ bytes; así, N². Y en una sala grande no se envían: solo la cuenta, una
 # vez por segundo (stack2_http/roster.py). La lección 6 lo cuenta.
-def join(who: str, count: int, nick: str | None = None) -> str:
+def join(who: str, count: int, nick: str | None = None, teacher: bool = False) -> str:
+    if teacher:
+        return _encode("join", who=who, nick=nick, count=count, teacher=True)
     return _encode("join", who=who, nick=nick, count=count)
 
 
@@ -459,9 +509,17 @@ def typing(who: str, nick: str | None) -> str:
 
 # Un privado no lleva seq ni room: no es parte de la historia de la sala, y
 # quien reconecta no lo recupera (la lección 11 cuenta por qué, y qué haría falta).
-def private(sender: str, nick: str | None, to: str, text: str) -> str:
-    fields = {"from": sender, "nick": nick, "to": to, "text": text, "time": _now()}
+def private(sender: str, nick: str | None, to: str, text: str, teacher: bool = False) -> str:
+    fields: dict[str, Any] = {"from": sender, "nick": nick, "to": to, "text": text}
+    fields["time"] = _now()
+    if teacher:
+        fields["teacher"] = True
     return _encode("private", **fields)
+
+
+def private_by(author: Author, to: str, text: str) -> str:
+    """El privado de ``author`` (su ``Session``), con su identidad, su apodo y su papel."""
+    return private(author.identity, author.nick, to, text, author.teacher)
 
 
 def error(problem: ProtocolError) -> str:

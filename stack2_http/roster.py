@@ -68,8 +68,11 @@ class Roster:
     def online(self, room: str) -> list[dict[str, Any]]:
         """Las primeras ``LISTED`` personas de ``room``, por orden de llegada (para el welcome)."""
         # Un dict escrito a mano y no person._asdict(), que cuesta tres veces más: esto
-        # se hace con cada persona que entra, cien veces.
-        return [{"who": who, "nick": nick} for who, nick in self.presence.people(room, LISTED)]
+        # se hace con cada persona que entra, cien veces. La profesora lleva "teacher".
+        return [
+            {"who": who, "nick": nick, "teacher": True} if teacher else {"who": who, "nick": nick}
+            for who, nick, teacher in self.presence.people(room, LISTED)
+        ]
 
     def joined(
         self, room: str, who: str, nick: str | None, count: int, exclude: Any = None
@@ -78,7 +81,9 @@ class Roster:
         if count > LISTED or self.big(room):
             self._changed(room)
         else:
-            self.hub.broadcast(protocol.join(who, count, nick), exclude=exclude, room=room)
+            # La presencia sabe si es la profesora, también si entró por otro proceso.
+            frame = protocol.join(who, count, nick, self.presence.is_teacher(room, who))
+            self.hub.broadcast(frame, exclude=exclude, room=room)
 
     def left(self, room: str, who: str, nick: str | None, count: int) -> None:
         """``who`` salió de ``room``, donde quedan ``count``."""

@@ -19,7 +19,7 @@ from common.startup.network import LanAccess
 from common.startup.runner import run
 from common.startup.settings import app_settings, hub_settings, parse_options, response_transforms
 from common.tornado_internals import localized_protocol
-from stack2_http import identity, pages, protocol, rooms
+from stack2_http import identity, moderation, pages, protocol, rooms, teacher
 from stack2_http.join import QRHandler
 from stack2_http.options import chat_settings, define_stack2_options
 from stack2_http.other_processes import connect_shared_events
@@ -68,10 +68,10 @@ class ChatSocket(HubSocket):
             chat.addresses.release(address)
             self.close(1013, rooms.TOO_MANY_ROOMS_REASON)  # Antes de ningún welcome.
             return
-        if not chat.hub.add(self, name=who, room=room):
+        if not chat.moderation.admits(self, room, address) or not chat.hub.add(self, who, room):
             chat.open_rooms.leave(room)
             chat.addresses.release(address)
-            return  # Chat lleno: el hub ya la cerró con 1013 y nadie debe saber de ella.
+            return  # La sacó la profesora (4003) o no cabe (1013): ya se cerró, sin welcome.
         self.welcome(who, room, address)
 
     def welcome(self, who: str, room: str, address: str) -> None:
@@ -81,8 +81,9 @@ class ChatSocket(HubSocket):
         asked = protocol.parse_query(self.get_query_argument)
         # Su propio cubo de fichas, y también el de su IP (--address-rate).
         flood = FloodGuard(chat.flood, shared=chat.addresses.message_bucket(address))
-        session = self.session = Session(who, room, flood, address, asked.client)
-        count = chat.presence.join(room, who)
+        teacher = chat.moderation.teachers.recognizes(self)  # Su cookie de /profe (teacher.py).
+        session = self.session = Session(who, room, flood, address, asked.client, teacher)
+        count = chat.presence.join(room, who, teacher)
         problems = [*asked.problems, self.take_nick(asked.nick)]
         # Sin ceder el loop, ningún mensaje se guarda entre leer el historial y entrar en
         # el hub: nada se pierde ni se repite entre lo recuperado y lo que llega en directo.
@@ -93,8 +94,9 @@ class ChatSocket(HubSocket):
             problems.append(protocol.since_too_far())
         online = chat.roster.online(room)  # Las 100 primeras (stack2_http/roster.py).
         epoch, latest = chat.log.epoch, chat.log.latest(room)
+        extra = chat.moderation.welcome(room, session)  # Su papel y la sala: moderation.py.
         welcome = protocol.welcome(
-            who, room, online, epoch, latest, *replay, count=count, nick=session.nick
+            who, room, online, epoch, latest, *replay, count=count, nick=session.nick, extra=extra
         )
         chat.hub.send(self, welcome)
         for problem in filter(None, problems):  # Se entra igual, con un aviso por cada uno.
@@ -123,7 +125,7 @@ class ChatSocket(HubSocket):
             return  # No cupo en el chat y se está cerrando.
         problem, event, handle = None, None, None
         try:
-            handle, event = protocol.parse(message, self.EVENTS)  # Ver EVENTS, más abajo.
+            handle, event = protocol.parse(message, self.EVENTS, session.teacher)  # EVENTS, abajo.
         except protocol.ProtocolError as error:
             problem = error
         # El control de inundación cuenta todos los frames, también los que no valen.
@@ -137,14 +139,14 @@ class ChatSocket(HubSocket):
         elif problem is not None:
             # Solo se entera quien lo envió; la conexión sigue abierta y útil.
             self.hub.send(self, protocol.error(problem))
-        else:
+        elif self.chat.moderation.allows(self, event):  # ¿Silenciada, sala bloqueada…?
             handle(self, event)
 
     def on_chat_message(self, event: protocol.Message) -> None:
         """Un mensaje de chat: el log lo numera y lo guarda, contesta aquí y lo reparte."""
         session, log = self.session, self.chat.log
         text, cid = event.text, event.cid
-        draft = protocol.Draft(log.epoch, session.room, session.identity, text, cid, session.nick)
+        draft = protocol.Draft.by(session, log.epoch, text, cid)  # Su sala, identidad, apodo…
         # Un reintento se reconoce por quién lo envía y su cid. Guardado, el log llama a
         # on_stored (el ack) y luego lo reparte a la sala: hub.deliver (ver make_app).
         log.append(session.room, session.sender, cid, draft, self)
@@ -195,7 +197,7 @@ class ChatSocket(HubSocket):
         if not self.chat.presence.is_in(session.room, event.to):
             hub.send(self, protocol.error(protocol.not_found(event.to)))
             return
-        frame = protocol.private(session.identity, session.nick, event.to, event.text)
+        frame = protocol.private_by(session, event.to, event.text)  # Su identidad, su apodo…
         target = hub.find(event.to)
         if target is not None:
             hub.send(target, frame)
@@ -212,6 +214,7 @@ class ChatSocket(HubSocket):
         "nick": (protocol.parse_nick, on_nick),
         "typing": (protocol.parse_typing, on_typing),
         "private": (protocol.parse_private, on_private),
+        **moderation.EVENTS,  # delete, clear, lock, slow, mute, unmute, kick: la profesora.
     }
 
     def on_close(self) -> None:
@@ -234,26 +237,22 @@ def make_app(
     lan: LanAccess | None = None,
     flood: FloodLimits = FloodLimits(),
     allowed_origins: Iterable[str] = (),
-    trusted_proxies: TrustedProxies | None = None,
+    trusted_proxies: TrustedProxies = TrustedProxies(),
     address_limits: AddressLimits | None = None,
     max_rooms: int = rooms.MAX_ROOMS,
+    teachers: teacher.Teachers | None = None,
     **settings: Any,
 ) -> tornado.web.Application:
-    """Crea la aplicación: la página, sus archivos estáticos y el WebSocket, en un solo puerto.
-
-    Sin ``log``, ``presence`` ni ``relay``, todo vive en la memoria de este proceso; los
-    demás argumentos salen de las opciones (``chat_settings()``, stack2_http/options.py).
-    """
+    """La página, sus archivos y el WebSocket en un puerto (sin ``log``, todo en memoria)."""
     log, presence, relay = log or MemoryLog(), presence or Presence(), relay or Relay()
-    # Cada mensaje, cuando el log ya lo ha guardado, va a los sockets de su sala.
-    log.subscribe(hub.deliver)
+    log.subscribe(hub.deliver)  # Cada mensaje, ya guardado, a los sockets de su sala.
     roster = Roster(hub, presence)
     connect_shared_events(hub, log, presence, relay, roster)  # Con --redis, lo de los demás.
-    open_rooms = rooms.OpenRooms(log, presence, max_rooms)
+    opened, proxies = rooms.OpenRooms(log, presence, max_rooms), trusted_proxies
     addresses = AddressLimits(NO_ADDRESS_LIMITS) if address_limits is None else address_limits
     origins = frozenset(origin.lower().rstrip("/") for origin in allowed_origins)
-    proxies = trusted_proxies or TrustedProxies()
-    chat = Chat(hub, log, presence, relay, roster, open_rooms, flood, addresses, origins, proxies)
+    mod = moderation.Moderation(hub, log, presence, teachers or teacher.Teachers.at_random())
+    chat = Chat(hub, log, presence, relay, roster, opened, flood, addresses, origins, proxies, mod)
     lan = LanAccess() if lan is None else lan
     return tornado.web.Application(
         [
@@ -266,6 +265,7 @@ def make_app(
             (r"/salas\.json", rooms.RoomsHandler, {"presence": presence}),
             (r"/qr\.svg", QRHandler, {"lan": lan}),  # Para entrar desde el móvil (join.py).
             (r"/healthz", pages.HealthHandler, {"log": log}),
+            (r"/profe", teacher.TeacherLogin, {"teachers": mod.teachers, "proxies": proxies}),
         ],
         template_path=str(HERE),
         static_path=str(HERE / "static"),
@@ -291,7 +291,7 @@ def main(
     app = make_app(hub, handler, log, presence, relay, lan, **settings)
     proxies = settings["trusted_proxies"]
     url = ("https" if options.certfile else "http") + "://{host}/"
-    notes = [rooms.BANNER_NOTE, backends.note]
+    notes = [rooms.BANNER_NOTE, backends.note, settings["teachers"].banner_lines]  # Y su enlace.
     # run() arranca los backends antes de atender a nadie y los cierra al apagar.
     run(app, hub, options, title, url, notes, backends, pages=True, proxies=proxies, lan=lan)
 

@@ -17,6 +17,7 @@ from common.fanout.hub import Hub
 from common.history.log import Log
 from common.live.presence import Presence
 from common.live.relay import Relay
+from stack2_http.moderation import Moderation
 from stack2_http.rooms import OpenRooms
 from stack2_http.roster import Roster
 
@@ -34,6 +35,8 @@ class Chat(NamedTuple):
     addresses: AddressLimits  # Lo que admite cada estudiante: sus WebSockets y mensajes.
     origins: frozenset[str]  # Otras páginas que pueden abrir el WebSocket (--allowed-origins).
     proxies: TrustedProxies  # De quién se cree X-Real-IP (--xheaders, --trusted-proxies).
+    # Quién es la profesora (su clave y su cookie: teacher.py) y lo que decide en cada sala.
+    moderation: Moderation
 
 
 class Session:
@@ -45,10 +48,16 @@ class Session:
     tiene aquí su sitio.
     """
 
-    __slots__ = ("address", "flood", "identity", "nick", "room", "sender")
+    __slots__ = ("address", "flood", "identity", "nick", "room", "sender", "teacher")
 
     def __init__(
-        self, identity: str, room: str, flood: FloodGuard, address: str, client: str | None
+        self,
+        identity: str,
+        room: str,
+        flood: FloodGuard,
+        address: str,
+        client: str | None,
+        teacher: bool = False,
     ) -> None:
         self.identity = identity  # «IP:puerto», como lo ve el servidor.
         self.address = address  # Su IP, la de los límites por dirección (--max-per-address).
@@ -60,3 +69,11 @@ class Session:
         # y ninguna otra (su IP:puerto y algo al azar: un puerto se vuelve a usar).
         # Nunca sale en un frame: con ella, otro podría adelantarse a sus reintentos.
         self.sender = client or f"{identity}#{secrets.token_hex(4)}"
+        # ¿Es la profesora? Se decide una vez, en el handshake, con su cookie firmada
+        # (stack2_http/teacher.py), y se mira antes de atender cada frame.
+        self.teacher = teacher
+
+    @property
+    def role(self) -> str:
+        """«teacher» o «student», como lo dice el ``welcome``."""
+        return "teacher" if self.teacher else "student"

@@ -107,6 +107,6 @@ def test_help_never_prints_true_or_false_as_a_default(script) -> None:
 def test_the_stack2_help_names_no_qr_as_the_readme_and_the_banner_do() -> None:
     options = parse_options(8000, [], define=define_stack2_options)
     lines = help_text(options, "stack2_http/server.py").splitlines()
-    (qr,) = [" ".join(line.split()) for line in lines if "qr" in line]
+    (qr,) = [" ".join(line.split()) for line in lines if "--no-qr " in line]
     assert qr == "--no-qr no dibuja en el banner el QR de la URL de la red"
     assert parse_options(8000, ["--no-qr"], define=define_stack2_options).qr is False

@@ -27,6 +27,10 @@ defecto). Las reglas que cumplen todos:
   Un reintento se reconoce mientras su mensaje siga entre ellos.
 * Ningún mensaje espera para siempre: si quien guarda se detiene por un fallo
   inesperado (``_stop``), cada mensaje recibe un error y /healthz da 503.
+* Las órdenes de la profesora (borrar, vaciar, bloquear…: common/history/rules.py)
+  viajan por el mismo camino, en orden con los mensajes: ``order()`` las guarda y, ya
+  guardadas, cada proceso las aplica a su copia (``_ordered``) y las reparte
+  (``on_order``). Un mensaje borrado queda como lápida: los números no tienen huecos.
 """
 
 from __future__ import annotations
@@ -36,7 +40,9 @@ import logging
 import secrets
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Optional, Protocol
+
+from common.history.rules import Order, RoomRules, tombstone
 
 log = logging.getLogger("chat.log")
 
@@ -50,6 +56,11 @@ REPLAY_BYTES = 256 * 1024
 
 # Lo que el log reparte: (sala, frame ya codificado).
 Listener = Callable[[str, str], None]
+# Quien dio una orden: recibe la orden guardada (la de vaciar, con su seq), o None si no
+# se pudo guardar. Optional y no «| None»: esto se evalúa también en Python 3.9.
+OrderDone = Callable[[Optional[Order]], None]
+# Lo que recibe cada proceso por cada orden ya guardada, en orden con los mensajes.
+OrderListener = Callable[[Order], None]
 
 
 class Draft(Protocol):
@@ -132,7 +143,7 @@ class Stored(NamedTuple):
 class _Room:
     """Lo que el log recuerda de una sala, en memoria, para contestar sin esperar."""
 
-    __slots__ = ("cids", "frames", "seq", "sizes", "waiting")
+    __slots__ = ("cids", "frames", "rules", "seq", "sizes", "waiting")
 
     def __init__(self, history_size: int) -> None:
         self.seq = 0  # El último número guardado.
@@ -146,6 +157,8 @@ class _Room:
         # (remitente, cid) → quién espera respuesta por un reintento de un mensaje que
         # aún se está guardando.
         self.waiting: dict[RetryKey, list[Author]] = {}
+        # Lo que decidió la profesora: lo borrado, lo vaciado, bloqueada, lenta...
+        self.rules = RoomRules()
 
 
 class Log:
@@ -166,6 +179,7 @@ class Log:
         self.epoch = epoch or secrets.token_hex(4)
         self._rooms: dict[str, _Room] = {}
         self._listeners: list[Listener] = []
+        self._order_listeners: list[OrderListener] = []
         self._status: list[Callable[[bool, str], None]] = []
         # Si quien guarda se detuvo por un fallo inesperado, el motivo: desde entonces
         # cada mensaje recibe un error al momento y /healthz da 503.
@@ -174,6 +188,33 @@ class Log:
     def subscribe(self, listener: Listener) -> None:
         """``listener(sala, frame)`` recibirá cada mensaje nuevo, ya guardado y en orden."""
         self._listeners.append(listener)
+
+    def on_order(self, listener: OrderListener) -> None:
+        """``listener(orden)`` recibirá cada orden de la profesora ya guardada, en orden."""
+        self._order_listeners.append(listener)
+
+    def rules(self, room: str) -> RoomRules:
+        """Cómo está ``room`` ahora (bloqueada, lenta, lo borrado...): una búsqueda en un dict."""
+        return self._room(room).rules
+
+    def holds(self, room: str, seq: int) -> bool:
+        """¿Sigue el mensaje ``seq`` en el historial de ``room``, sin borrar?"""
+        state = self._rooms.get(room)
+        if state is None:
+            return False
+        oldest = state.seq - len(state.frames)  # El anterior al más antiguo que se guarda.
+        return oldest < seq <= state.seq and seq not in state.rules.deleted
+
+    def order(self, order: Order, done: OrderDone) -> None:
+        """Guarda una orden de la profesora; ``done(orden)`` cuando está guardada.
+
+        Guardada, cada proceso la aplica y la reparte (``on_order``). Si no se pudo
+        guardar, ``done(None)``: quien la dio lo sabrá y podrá repetirla.
+        """
+        if self.stopped is not None:
+            done(None)
+            return
+        self._write_order(order, done)
 
     def latest(self, room: str) -> int:
         """El ``seq`` del último mensaje guardado de la sala (0 si no hay ninguno)."""
@@ -202,7 +243,8 @@ class Log:
         latest = 0 if state is None else state.seq
         if since > latest:
             raise ValueError(f"since={since} pasa del último mensaje ({latest})")
-        missed = latest - since
+        # Lo vaciado por la profesora no se ha perdido: no hay que recuperarlo.
+        missed = latest - max(since, 0 if state is None else state.rules.cleared)
         if missed == 0:
             return Replay([], True)
         # Lo perdido, entero, o nada: si ya no se guarda todo, o si no cabe en un welcome.
@@ -304,6 +346,29 @@ class Log:
     def _write(self, pending: Pending) -> None:
         raise NotImplementedError
 
+    def _write_order(self, order: Order, done: OrderDone) -> None:
+        raise NotImplementedError
+
+    def _ordered(self, order: Order) -> None:
+        """Una orden ya guardada: se aplica a la copia en memoria y se reparte."""
+        state = self._room(order.room)
+        if order.action == "delete":
+            # El frame pasa a ser una lápida, en su sitio: sin texto y con su número.
+            at = len(state.frames) - 1 - (state.seq - order.seq)
+            if 0 <= at < len(state.frames):
+                frame = tombstone(self.epoch, order.room, order.seq)
+                state.frames[at], state.sizes[at] = frame, len(frame.encode("utf-8"))
+        elif order.action == "clear":
+            # Fuera todo lo que hay hasta order.seq; el número sigue donde estaba.
+            keep = max(0, state.seq - order.seq)
+            while len(state.frames) > keep:
+                state.frames.popleft()
+                state.sizes.popleft()
+            state.seq = max(state.seq, order.seq)
+        state.rules.apply(order)
+        for listener in self._order_listeners:
+            listener(order)
+
     def _load(self, stored: Stored) -> None:
         """Pone en memoria un mensaje que ya estaba guardado (al arrancar)."""
         state = self._room(stored.room)
@@ -364,6 +429,8 @@ class Log:
         oldest = stored.seq - len(state.frames)
         while state.cids and next(iter(state.cids.values())) <= oldest:
             state.cids.popitem(last=False)
+        if state.rules.deleted:  # Casi nunca: solo si la profesora borró alguno.
+            state.rules.forget_before(oldest + 1)
 
 
 class MemoryLog(Log):
@@ -376,3 +443,9 @@ class MemoryLog(Log):
     def _write(self, pending: Pending) -> None:
         seq = self._next_seq(pending.room)
         self._stored(pending.numbered(seq), pending.author)
+
+    def _write_order(self, order: Order, done: OrderDone) -> None:
+        if order.action == "clear":  # Se vacía hasta el último guardado.
+            order = order._replace(seq=self.latest(order.room))
+        self._ordered(order)
+        done(order)

@@ -37,10 +37,11 @@ PresenceListener = Callable[[Change], None]
 
 
 class Person(NamedTuple):
-    """Alguien en una sala: su identidad (IP:puerto) y su apodo, si eligió uno."""
+    """Alguien en una sala: su identidad (IP:puerto), su apodo y si es la profesora."""
 
     who: str
     nick: str | None
+    teacher: bool = False
 
 
 class Presence:
@@ -51,6 +52,8 @@ class Presence:
         self._rooms: dict[str, dict[str, str | None]] = {}
         # sala → {apodo en minúsculas: identidad}: «Ana» y «ANA» son el mismo apodo.
         self._nicks: dict[str, dict[str, str]] = {}
+        # sala → las identidades de la profesora (una o pocas): su insignia en la lista.
+        self._teachers: dict[str, set[str]] = {}
         self._listeners: list[PresenceListener] = []
 
     def subscribe(self, listener: PresenceListener) -> None:
@@ -73,10 +76,15 @@ class Presence:
     def unwatch(self, room: str) -> None:
         """Ya no queda nadie de este proceso en ``room`` (aquí, nada que soltar)."""
 
-    def join(self, room: str, who: str) -> int:
-        """Anota que ``who`` entró en ``room`` (aún sin apodo); devuelve cuántos hay ahora."""
+    def join(self, room: str, who: str, teacher: bool = False) -> int:
+        """Anota que ``who`` entró en ``room`` (aún sin apodo); devuelve cuántos hay ahora.
+
+        ``teacher``: es una conexión de la profesora (la lista la marca con «profe»).
+        """
         people = self._rooms.setdefault(room, {})
         people.setdefault(who, None)
+        if teacher:
+            self._teachers.setdefault(room, set()).add(who)
         return len(people)
 
     def leave(self, room: str, who: str) -> int:
@@ -85,9 +93,11 @@ class Presence:
         nick = people.pop(who, None)
         if nick is not None and self._nicks[room].get(nick.casefold()) == who:
             del self._nicks[room][nick.casefold()]
+        self._teachers.get(room, set()).discard(who)
         if not people:
             self._rooms.pop(room, None)  # Una sala vacía no ocupa memoria.
             self._nicks.pop(room, None)
+            self._teachers.pop(room, None)
         return len(people)
 
     def set_nick(self, room: str, who: str, nick: str) -> bool:
@@ -125,6 +135,11 @@ class Presence:
         """
         self._rooms.pop(room, None)
         self._nicks.pop(room, None)
+        self._teachers.pop(room, None)
+
+    def is_teacher(self, room: str, who: str) -> bool:
+        """¿Es ``who`` una conexión de la profesora en ``room``?"""
+        return who in self._teachers.get(room, ())
 
     def nick_of(self, room: str, who: str) -> str | None:
         """El apodo de ``who`` en ``room`` (None si no eligió ninguno)."""
@@ -145,7 +160,8 @@ class Presence:
         welcome (stack2_http/roster.py) no cuesta 10 000 pasos por cada persona que entra.
         """
         people = itertools.islice(self._rooms.get(room, {}).items(), limit)
-        return [Person(who, nick) for who, nick in people]
+        teachers = self._teachers.get(room, ())
+        return [Person(who, nick, who in teachers) for who, nick in people]
 
     def count(self, room: str) -> int:
         return len(self._rooms.get(room, ()))

@@ -101,11 +101,12 @@ class PresenceMirror:
             for room in rooms:
                 pipe.zrange(f"chat:online:{room}", 0, -1)
                 pipe.hgetall(f"chat:nickof:{room}")
+                pipe.hgetall(f"chat:teachers:{room}")
             last, counts, *answers = await pipe.execute()
         self._last_event = last[0][0] if last else "0-0"
         self._counts = {room: int(count) for room, count in counts.items()}
         copy = self.copy
-        for room, people, nicks in zip(rooms, answers[::2], answers[1::2]):
+        for room, people, nicks, teachers in zip(rooms, *(answers[n::3] for n in range(3))):
             if room not in self._watched:
                 continue  # Salió la última persona de aquí mientras leíamos.
             here = set(people)
@@ -115,7 +116,7 @@ class PresenceMirror:
             for who in people:
                 nick = _nick(nicks.get(who))
                 if not copy.is_in(room, who):
-                    count = copy.join(room, who)
+                    count = copy.join(room, who, who in teachers)
                     copy.put_nick(room, who, nick)
                     self._notify(Change("join", room, who, nick, count))
                 elif copy.nick_of(room, who) != nick:
@@ -130,11 +131,12 @@ class PresenceMirror:
             pipe.xrevrange(EVENTS_KEY, count=1)  # Hasta dónde llega la lista.
             pipe.zrange(f"chat:online:{room}", 0, -1)
             pipe.hgetall(f"chat:nickof:{room}")
-            last, people, nicks = await pipe.execute()
+            pipe.hgetall(f"chat:teachers:{room}")
+            last, people, nicks, teachers = await pipe.execute()
         if room not in self._watched:
             return  # Mientras leíamos, salió la última persona de aquí.
         for who in people:  # Ya estaban: nadie de aquí necesita el aviso.
-            self.copy.join(room, who)
+            self.copy.join(room, who, who in teachers)
             self.copy.put_nick(room, who, _nick(nicks.get(who)))
         seen = _stream_id(last[0][0]) if last else (0, 0)
         for entry_id, fields in arriving:
@@ -172,7 +174,8 @@ class PresenceMirror:
             return  # Un evento nuestro (ya está en la copia) o de una sala sin gente aquí.
         copy = self.copy
         if op == "join" and not copy.is_in(room, who):
-            copy.join(room, who)
+            teacher = fields.get("teacher") == "1"
+            copy.join(room, who, teacher)
             copy.put_nick(room, who, nick)
             self._notify(Change("join", room, who, nick, count))
         elif op == "leave" and copy.is_in(room, who):

@@ -5,6 +5,7 @@
 --   chat:online:SALA   quién está, ordenado por la hora de llegada (un sorted set)
 --   chat:nicks:SALA    apodo en minúsculas → quién (¿está libre?)
 --   chat:nickof:SALA   quién → «minúsculas\napodo» (para liberarlo al salir)
+--   chat:teachers:SALA quién → '1', las conexiones de la profesora (su insignia)
 --   chat:rooms         cuántos hay en cada sala con gente, en todos los procesos
 --   chat:members:PROC  a quién atiende cada proceso («sala\nquién»)
 --   chat:procs         el último latido de cada proceso
@@ -45,7 +46,7 @@ local function claim(room, who, key, nick)
   redis.call('HSET', 'chat:nickof:' .. room, who, key .. '\n' .. nick)
   return true
 end
-local function event(op, room, who, proc, nick)
+local function event(op, room, who, proc, nick, teacher)
   local count = redis.call('ZCARD', 'chat:online:' .. room)
   if count > 0 then
     redis.call('HSET', 'chat:rooms', room, count)
@@ -53,25 +54,28 @@ local function event(op, room, who, proc, nick)
     redis.call('HDEL', 'chat:rooms', room)
   end
   redis.call('XADD', 'chat:presence', 'MAXLEN', '~', 10000, '*', 'op', op, 'room', room,
-             'who', who, 'count', count, 'proc', proc, 'nick', nick or '')
+             'who', who, 'count', count, 'proc', proc, 'nick', nick or '',
+             'teacher', teacher or '')
 end
 local function leave(room, who, proc)
   redis.call('SREM', 'chat:members:' .. proc, room .. '\n' .. who)
   if redis.call('ZREM', 'chat:online:' .. room, who) == 1 then
     local _, nick = nick_of(room, who)
     drop_nick(room, who)
+    redis.call('HDEL', 'chat:teachers:' .. room, who)
     event('leave', room, who, proc, nick)
   end
 end
 -- Deja a «who» en la sala con el apodo pedido, si está libre. Devuelve si lo consiguió
--- y el apodo que tiene ahora.
-local function present(room, who, proc, key, nick)
+-- y el apodo que tiene ahora. «teacher» es '1' si es una conexión de la profesora.
+local function present(room, who, proc, key, nick, teacher)
   local _, before = nick_of(room, who)
   local granted = claim(room, who, key, nick)
   local _, current = nick_of(room, who)
   redis.call('SADD', 'chat:members:' .. proc, room .. '\n' .. who)
   if redis.call('ZADD', 'chat:online:' .. room, 'NX', now(), who) == 1 then
-    event('join', room, who, proc, current)
+    if teacher == '1' then redis.call('HSET', 'chat:teachers:' .. room, who, '1') end
+    event('join', room, who, proc, current, teacher)
   elseif before ~= current then
     event('nick', room, who, proc, current)
   end

@@ -68,6 +68,7 @@ class RedisPresence:
         self._listeners: list[PresenceListener] = []
         # A quién atiende este proceso, con el apodo que quiere: lo que Redis debe saber.
         self._local: dict[tuple[str, str], str | None] = {}
+        self._teachers: set[tuple[str, str]] = set()  # De ellas, las de la profesora.
         # A quién hay que poner al día en Redis, por orden (un dict sin valores).
         self._dirty: dict[tuple[str, str], None] = {}
         self._wake: asyncio.Event | None = None  # Se crea dentro del loop (Python 3.9).
@@ -88,13 +89,16 @@ class RedisPresence:
 
     # --- Lo que usa el servidor (sin esperar: la copia en memoria contesta) --------
 
-    def join(self, room: str, who: str) -> int:
+    def join(self, room: str, who: str, teacher: bool = False) -> int:
         self._local[(room, who)] = None
+        if teacher:
+            self._teachers.add((room, who))
         self._mark(room, who)
-        return self.copy.join(room, who)
+        return self.copy.join(room, who, teacher)
 
     def leave(self, room: str, who: str) -> int:
         self._local.pop((room, who), None)
+        self._teachers.discard((room, who))
         self._mark(room, who)
         return self.copy.leave(room, who)
 
@@ -109,6 +113,9 @@ class RedisPresence:
 
     def nick_of(self, room: str, who: str) -> str | None:
         return self.copy.nick_of(room, who)
+
+    def is_teacher(self, room: str, who: str) -> bool:
+        return self.copy.is_teacher(room, who)
 
     def is_in(self, room: str, who: str) -> bool:
         return self.copy.is_in(room, who)
@@ -191,14 +198,15 @@ class RedisPresence:
             self._refused(refused)
 
     def _states(self, people: Iterable[tuple[str, str]]) -> list[str]:
-        """Los cinco valores de SYNC por persona: cómo está ahora en este proceso."""
+        """Los seis valores de SYNC por persona: cómo está ahora en este proceso."""
         args: list[str] = []
         for room, who in people:
             if (room, who) in self._local:
                 nick = self._local[(room, who)] or ""
-                args += [room, who, "1", nick.casefold(), nick]
+                teacher = "1" if (room, who) in self._teachers else "0"
+                args += [room, who, "1", nick.casefold(), nick, teacher]
             else:
-                args += [room, who, "0", "", ""]
+                args += [room, who, "0", "", "", "0"]
         return args
 
     def _refused(self, refused: list[str]) -> None:

@@ -3,14 +3,15 @@
 -- llegar cambiadas de orden. Va detrás de presence.lua, cuyas funciones usa.
 --
 -- ARGV: el proceso, «todos» ('1': quien no esté en la lista ya no está aquí; tras una
--- caída de Redis) y, por cada persona, cinco valores: sala, quién, '1' si está ('0' si
--- se fue), apodo en minúsculas y apodo ('' y '' sin apodo). Devuelve los apodos negados
+-- caída de Redis) y, por cada persona, seis valores: sala, quién, '1' si está ('0' si
+-- se fue), apodo en minúsculas, apodo ('' y '' sin apodo) y '1' si es la profesora.
+-- Devuelve los apodos negados
 -- (otro proceso los dio antes), de cuatro en cuatro: sala, quién, el pedido y el que
 -- tiene ('' si ninguno).
 local proc = ARGV[1]
 if ARGV[2] == '1' then
   local listed = {}
-  for i = 3, #ARGV, 5 do listed[ARGV[i] .. '\n' .. ARGV[i + 1]] = true end
+  for i = 3, #ARGV, 6 do listed[ARGV[i] .. '\n' .. ARGV[i + 1]] = true end
   for _, member in ipairs(redis.call('SMEMBERS', 'chat:members:' .. proc)) do
     if not listed[member] then
       local room, who = split(member)
@@ -20,10 +21,10 @@ if ARGV[2] == '1' then
   redis.call('ZADD', 'chat:procs', now(), proc)
 end
 local refused = {}
-for i = 3, #ARGV, 5 do
+for i = 3, #ARGV, 6 do
   local room, who = ARGV[i], ARGV[i + 1]
   if ARGV[i + 2] == '1' then
-    local granted, current = present(room, who, proc, ARGV[i + 3], ARGV[i + 4])
+    local granted, current = present(room, who, proc, ARGV[i + 3], ARGV[i + 4], ARGV[i + 5])
     if not granted then
       for _, value in ipairs({room, who, ARGV[i + 4], current or ''}) do
         table.insert(refused, value)

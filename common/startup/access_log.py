@@ -1,4 +1,4 @@
-"""Una línea en la terminal por cada petición, como la de Tornado, sin la clave de ?client=.
+"""Una línea en la terminal por cada petición, como la de Tornado, sin ?client= ni ?clave=.
 
 Tornado escribe cada petición con su URL entera: «101 GET /ws?client=… (192.168.1.23)».
 La clave de ``?client=`` es privada de cada estudiante (lección 10: con ella, otro podría
@@ -14,7 +14,8 @@ import tornado.web
 from tornado.log import access_log
 
 # Los parámetros de la URL que nunca salen en el registro, y lo que se escribe en su lugar.
-PRIVATE_PARAMETERS = frozenset({"client"})
+# «clave» es la del enlace de la profesora (/profe?clave=…, stack2_http/teacher.py).
+PRIVATE_PARAMETERS = frozenset({"client", "clave"})
 HIDDEN = "***"
 
 

@@ -53,7 +53,7 @@ def run(
     options: OptionParser,
     title: str,
     url: str,
-    notes: Sequence[str] = (),
+    notes: Sequence[str | Callable[[list[str], str], list[str]]] = (),
     backends: Backends | None = None,
     client_file: Path | None = None,
     pages: bool = False,
@@ -71,6 +71,9 @@ def run(
     de sus pestañas (``door_rules()`` en common/defences/per_address.py). ``proxies``: los
     proxies de confianza (--xheaders), cuyas conexiones no cuentan para ninguna IP.
     ``lan``: donde apuntar las URL de la red al abrir el puerto, para la página (su QR).
+    Una nota puede ser también una función ``nota(urls, address)`` que devuelve sus
+    líneas: las que necesitan las URL de verdad, que solo se saben al abrir el puerto (el
+    enlace de la profesora del Stack 2).
     Si las opciones tienen ``processes`` (Stack 2), con más de uno el puerto se
     reparte entre varios procesos hijos (common/processes/fork.py).
     """
@@ -88,9 +91,14 @@ def run(
     if lan is not None:
         lan.learn(urls, options.address)  # Las mismas URL que el banner, para la página.
     extra = qr_lines(urls, options)
+    lines = [
+        line
+        for note in notes
+        for line in ([note] if isinstance(note, str) else note(urls, options.address))
+    ]
     # El banner dice el camino que usa el hub de verdad, no el que se pidió.
     text = banner(
-        title, urls, client_file, hub.max_connections, not hub.fast, extra, notes, options.address
+        title, urls, client_file, hub.max_connections, not hub.fast, extra, lines, options.address
     )
     tls = tls_context(options)  # Antes de crear procesos: un error se dice una sola vez.
     # El guardián del Host (common/defences/hosts.py) ve cada petición antes que la aplicación.

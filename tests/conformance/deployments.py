@@ -35,6 +35,9 @@ from tests.services import ROOT, START_TIMEOUT, Nginx, RedisServer
 # El historial de cada sala en la suite: pocos mensajes, para que «quedarse atrás más de
 # lo que se guarda» se pueda probar sin enviar mil.
 HISTORY = 40
+# La clave del enlace de la profesora (--teacher-key): la suite entra como ella con
+# Student.become_teacher(), que abre /profe?clave=… como lo haría su navegador.
+TEACHER_KEY = "profe-de-la-suite-3f9Q"
 # Lo que tarda como mucho en cerrarse un servidor con SIGTERM.
 STOP_TIMEOUT = 10.0
 
@@ -123,7 +126,8 @@ class Deployment:
         self.folder = folder
         self.redis: RedisServer | None = RedisServer(folder) if kind in WITH_REDIS else None
         self.nginx: Nginx | None = None
-        common = ["--address=127.0.0.1", "--no-qr", f"--history={HISTORY}", *extra]
+        common = ["--address=127.0.0.1", "--no-qr", f"--history={HISTORY}"]
+        common += [f"--teacher-key={TEACHER_KEY}", *extra]
         if kind == "memoria":
             common.append("--db=:memory:")
         elif kind == "sqlite":

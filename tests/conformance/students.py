@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest, HTTPResponse
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
-from tests.conformance.deployments import Deployment
+from tests.conformance.deployments import TEACHER_KEY, Deployment
 
 # Ninguna prueba espera más que esto a un evento (con Redis, cruzar procesos tarda algo).
 TIMEOUT = 5.0
@@ -60,6 +60,7 @@ class Student:
         self.address = address or new_address()
         self.key = client_key() if key == "auto" else key
         self.conn: WebSocketClientConnection | None = None
+        self.cookie = ""  # La de la profesora, si abrió su enlace (become_teacher).
         self.welcome: dict[str, Any] = {}
         self.received: list[dict[str, Any]] = []  # Todo lo que llegó, en orden.
         self._unread: list[dict[str, Any]] = []
@@ -82,9 +83,12 @@ class Student:
         # lado: si no, Tornado avisa al recolectarla, en medio de otra prueba.
         self.leave()
         base = self.deployment.base(self.n)
+        headers = {"Origin": base}  # La página se cargó de esta misma dirección.
+        if self.cookie:
+            headers["Cookie"] = self.cookie  # El navegador la envía con el WebSocket.
         request = HTTPRequest(
             self.url(room, **query),
-            headers={"Origin": base},  # La página se cargó de esta misma dirección.
+            headers=headers,
             network_interface=self.address,
             connect_timeout=TIMEOUT,
             request_timeout=TIMEOUT,
@@ -218,6 +222,12 @@ class Student:
             if error.response is None:
                 raise
             return error.response
+
+    async def become_teacher(self, key: str = TEACHER_KEY) -> None:
+        """Abre el enlace de la profesora, /profe?clave=…, y guarda la cookie que le dan."""
+        response = await self.fetch(f"/profe?clave={key}", follow_redirects=False)
+        assert response.code == 302, f"/profe respondió {response.code}: {response.body[:200]}"
+        self.cookie = response.headers["Set-Cookie"].split(";", 1)[0]
 
     async def rooms(self) -> dict[str, int]:
         """``/salas.json`` tal como lo ve este estudiante: sala → cuántos hay."""
