@@ -51,6 +51,7 @@ LESSON_NAMES = [
     "11_salas_apodos_privados",
     "12_varios_procesos_redis",
     "13_desplegar_nginx_tls",
+    "14_profesor_autenticacion",
 ]
 EXISTING = [name for name in LESSON_NAMES if (LESSONS / name).is_dir()]
 
@@ -806,7 +807,7 @@ def test_the_readme_says_what_each_requirements_file_brings() -> None:
     for name in sorted(requirement_names(ROOT / "requirements.txt") - {"setuptools"}):
         pretty = {"pytest-tornado": "pytest-tornado", "segno": "segno"}.get(name, name)
         assert pretty.lower() in row.lower(), f"La tabla del README no dice que trae {name}"
-    assert "las trece lecciones" in row
+    assert "las catorce lecciones" in row
 
 
 # --- Lo que las lecciones dejan en el disco, y a quién escuchan ------------------------
