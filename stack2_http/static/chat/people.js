@@ -137,10 +137,10 @@ export class People {
     button.textContent = label;
     button.title = "Escribir en privado";
     button.setAttribute("aria-label", "Escribir en privado a " + label);
-    item.replaceChildren(button);
     if (teacher) {
-      item.append(" ", teacherBadge());
+      button.append(" ", teacherBadge()); // Dentro del botón: en la misma línea que su nombre.
     }
+    item.replaceChildren(button);
     if (this.decorate !== null) {
       this.decorate(item, who, teacher);
     }

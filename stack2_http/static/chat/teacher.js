@@ -21,6 +21,10 @@ function slowText(seconds) {
   return "Sala en modo lento: un mensaje cada " + seconds + " s.";
 }
 
+function slowTeacher(seconds) {
+  return "Modo lento: cada estudiante, un mensaje cada " + seconds + " s.";
+}
+
 // «quedan 4 min», y en el último minuto los segundos: la cuenta se ve bajar.
 function leftText(seconds) {
   return seconds >= 60 ? "quedan " + Math.ceil(seconds / 60) + " min" : "quedan " + seconds + " s";
@@ -146,11 +150,12 @@ export class Moderation {
   roomState(event) {
     const before = this.state;
     this.state = { locked: event.locked, slow: event.slow };
-    // En la conversación queda dicho qué cambió y cuándo; la línea de estado dice cómo está.
-    if (event.locked !== before.locked) {
+    // A la profesora ya se lo dice su confirmación («moderated»); a los demás, la
+    // conversación les cuenta qué cambió y cuándo. La línea de estado dice cómo está.
+    if (!this.teacher && event.locked !== before.locked) {
       this.messages.addNotice(event.locked ? LOCKED_TEXT : "La sala ya no está bloqueada.", "moderation");
     }
-    if (event.slow !== before.slow) {
+    if (!this.teacher && event.slow !== before.slow) {
       this.messages.addNotice(event.slow > 0 ? slowText(event.slow) : "Se acabó el modo lento.", "moderation");
     }
     this.showState();
@@ -205,7 +210,7 @@ export class Moderation {
       lines.push(this.teacher ? LOCKED_TEACHER : LOCKED_TEXT);
     }
     if (this.state.slow > 0) {
-      lines.push(slowText(this.state.slow) + (this.teacher ? " (tú no)" : ""));
+      lines.push(this.teacher ? slowTeacher(this.state.slow) : slowText(this.state.slow));
     }
     const left = Math.ceil((this.mutedUntil - performance.now()) / 1000);
     if (this.mutedUntil > 0 && left > 0) {
