@@ -125,6 +125,13 @@ class Pending(NamedTuple):
         return Stored(self.room, seq, self.sender, self.cid, self.draft.numbered(seq))
 
 
+class PendingOrder(NamedTuple):
+    """Una orden de la profesora que espera a estar guardada, con quién espera la respuesta."""
+
+    order: Order
+    done: OrderDone
+
+
 class Stored(NamedTuple):
     """Un mensaje ya guardado, con su número y su frame definitivo."""
 
@@ -409,6 +416,12 @@ class Log:
             for listener in self._status:
                 listener(True, STOPPED_TEXT)
         return self.stopped
+
+    def _load_rules(self, room: str, cleared: int, locked: bool, slow: int) -> None:
+        """Pone en memoria cómo dejó la profesora una sala que ya estaba guardada (al arrancar)."""
+        state = self._room(room)
+        state.rules.cleared, state.rules.locked, state.rules.slow = cleared, locked, slow
+        state.seq = max(state.seq, cleared)  # Vaciada: el número sigue donde estaba.
 
     def _room(self, room: str) -> _Room:
         state = self._rooms.get(room)

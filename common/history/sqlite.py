@@ -22,6 +22,11 @@ instalar ni que arrancar aparte. Lo que hace falta saber para leer este archivo:
 * **Si el hilo muere, se nota.** Un fallo del disco se contesta mensaje a mensaje
   y el hilo sigue. Cualquier otro (un error de programación) lo detiene, y el loop
   lo dice: un aviso en el registro, /healthz en 503 y un error a cada mensaje.
+* **Las órdenes de la profesora, por la misma cola** (common/history/rules.py): borrar
+  un mensaje cambia su fila por una lápida (``deleted = 1``, sin texto); vaciar borra
+  las filas y apunta hasta qué número en ``rooms``, donde también se guardan el bloqueo y
+  el modo lento. En la misma transacción que los mensajes que las rodean: tras reiniciar,
+  la sala está como la dejó. Silenciar y sacar duran minutos: no se guardan aquí.
 """
 
 from __future__ import annotations
@@ -35,7 +40,8 @@ import threading
 from pathlib import Path
 from typing import Any, Union
 
-from common.history.log import Author, Log, Pending, Stored
+from common.history.log import Author, Log, OrderDone, Pending, PendingOrder, Stored
+from common.history.rules import Order, tombstone
 
 log = logging.getLogger("chat.log")
 
@@ -54,12 +60,26 @@ CREATE TABLE IF NOT EXISTS messages (
     sender TEXT,           -- quién lo envió (su clave o su conexión): nunca sale en el frame
     cid TEXT,              -- con sender, reconoce un reintento tras reiniciar
     frame TEXT NOT NULL,   -- el evento «message» tal como se envió, en JSON
+    deleted INTEGER NOT NULL DEFAULT 0,  -- 1: lo borró la profesora (frame es la lápida)
     PRIMARY KEY (room, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rooms (
+    room TEXT PRIMARY KEY,
+    cleared INTEGER NOT NULL DEFAULT 0,  -- hasta qué seq vació la profesora (0: nunca)
+    locked INTEGER NOT NULL DEFAULT 0,   -- 1: solo escribe la profesora
+    slow INTEGER NOT NULL DEFAULT 0      -- segundos entre dos mensajes de un estudiante
 ) WITHOUT ROWID;
 """
 
-# Lo que el hilo recibe por la cola: un mensaje, o None para terminar.
-_Item = Union[Pending, None]
+# Cómo guarda cada orden de la profesora lo que debe sobrevivir a un reinicio.
+ROOM_UPSERT = "INSERT INTO rooms (room, {0}) VALUES (?, ?) ON CONFLICT (room) DO UPDATE SET {1}"
+SAVE_CLEARED = ROOM_UPSERT.format("cleared", "cleared = max(cleared, excluded.cleared)")
+SAVE_LOCKED = ROOM_UPSERT.format("locked", "locked = excluded.locked")
+SAVE_SLOW = ROOM_UPSERT.format("slow", "slow = excluded.slow")
+
+
+# Lo que el hilo recibe por la cola: un mensaje, una orden, o None para terminar.
+_Item = Union[Pending, PendingOrder, None]
 
 
 class UnusableDatabase(Exception):
@@ -80,13 +100,22 @@ class SqliteLog(Log):
         for room, latest in self._db.execute("SELECT room, MAX(seq) FROM messages GROUP BY room"):
             self._next[room] = latest
             rows = self._db.execute(
-                "SELECT seq, sender, cid, frame FROM messages "
+                "SELECT seq, sender, cid, frame, deleted FROM messages "
                 "WHERE room = ? AND seq > ? ORDER BY seq",
                 (room, latest - history_size),
             )
-            for seq, sender, cid, frame in rows:
+            for seq, sender, cid, frame, deleted in rows:
                 # Con el remitente y el cid, un reintento se reconoce también tras reiniciar.
                 self._load(Stored(room, seq, sender, cid, frame))
+                if deleted:
+                    self.rules(room).deleted.add(seq)
+        # Lo que decidió la profesora sobre cada sala. Una sala vaciada puede no tener
+        # mensajes: su número sigue donde lo dejó el vaciado.
+        for room, cleared, locked, slow in self._db.execute(
+            "SELECT room, cleared, locked, slow FROM rooms"
+        ):
+            self._load_rules(room, cleared, bool(locked), slow)
+            self._next[room] = max(self._next.get(room, 0), cleared)
         self.commits = 0  # Cuántos commits lleva: en una ráfaga, muchos menos que mensajes.
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         # El loop al que contesta el hilo, y lo que espera close(): se crean en start().
@@ -112,9 +141,16 @@ class SqliteLog(Log):
     def _write(self, pending: Pending) -> None:
         self._queue.put(pending)
 
-    def _deliver(self, batch: list[tuple[Stored, Author]]) -> None:
-        for stored, author in batch:  # En el orden en que se guardaron.
-            self._stored(stored, author)
+    def _write_order(self, order: Order, done: OrderDone) -> None:
+        self._queue.put(PendingOrder(order, done))  # Detrás de los mensajes que ya esperan.
+
+    def _deliver(self, batch: list[tuple[Stored, Author] | PendingOrder]) -> None:
+        for item in batch:  # En el orden en que se guardaron.
+            if isinstance(item, PendingOrder):
+                self._ordered(item.order)
+                item.done(item.order)
+            else:
+                self._stored(*item)
 
     def _died(self, error: Exception, batch: list[_Item]) -> None:
         """El hilo se detuvo: contesta a su lote y a todo lo que quedó en la cola."""
@@ -125,7 +161,9 @@ class SqliteLog(Log):
             except queue.Empty:
                 break
         for pending in batch:
-            if pending is not None:  # None: close() le pedía terminar.
+            if isinstance(pending, PendingOrder):
+                pending.done(None)
+            elif pending is not None:  # None: close() le pedía terminar.
                 self._not_stored(pending, stopped)
 
     # --- En el hilo de SQLite -----------------------------------------------------
@@ -157,28 +195,39 @@ class SqliteLog(Log):
             del batch
         self._db.close()
 
-    def _commit(self, batch: list[Pending]) -> bool:
+    def _commit(self, batch: list[Pending | PendingOrder]) -> bool:
         """Guarda un lote en una transacción; False si el hilo debe detenerse."""
         loop = self._loop  # Un log sirve a un solo event loop.
         numbers = dict(self._next)
-        stored: list[tuple[Stored, Author]] = []
+        done: list[tuple[Stored, Author] | PendingOrder] = []  # En el orden del lote.
+        stored: list[Stored] = []
         try:
-            for pending in batch:
-                seq = numbers.get(pending.room, 0) + 1
-                numbers[pending.room] = seq
-                stored.append((pending.numbered(seq), pending.author))
+            for item in batch:
+                if isinstance(item, PendingOrder):
+                    order = item.order
+                    if order.action == "clear":  # Hasta el último guardado, también de este lote.
+                        order = order._replace(seq=numbers.get(order.room, 0))
+                    done.append(PendingOrder(order, item.done))
+                    continue
+                seq = numbers.get(item.room, 0) + 1
+                numbers[item.room] = seq
+                stored.append(item.numbered(seq))
+                done.append((stored[-1], item.author))
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 self._db.executemany(
                     "INSERT INTO messages (room, seq, sender, cid, frame) VALUES (?, ?, ?, ?, ?)",
-                    [item for item, _ in stored],
+                    stored,
                 )
+                for item in done:
+                    if isinstance(item, PendingOrder):
+                        self._save_order(item.order)
                 # Solo se guardan los últimos history_size de cada sala.
                 self._db.executemany(
                     "DELETE FROM messages WHERE room = ? AND seq <= ?",
                     [
                         (room, numbers[room] - self.history_size)
-                        for room in {s.room for s, _ in stored}
+                        for room in {s.room for s in stored}
                     ],
                 )
                 self._db.execute("COMMIT")  # Con synchronous=FULL: ya está en el disco.
@@ -191,7 +240,10 @@ class SqliteLog(Log):
             # recibe un error y su página lo reintentará.
             log.error("No se pudo guardar en %s: %s", self.path, error)
             for pending in batch:
-                _call_soon(loop, self._not_stored, pending, error)
+                if isinstance(pending, PendingOrder):
+                    _call_soon(loop, pending.done, None)
+                else:
+                    _call_soon(loop, self._not_stored, pending, error)
             return True
         except Exception as error:
             # Otro fallo (en encode, por ejemplo) es un error de programación: el
@@ -199,8 +251,26 @@ class SqliteLog(Log):
             _call_soon(loop, self._died, error, batch)
             return False
         self._next = numbers
-        _call_soon(loop, self._deliver, stored)
+        _call_soon(loop, self._deliver, done)
         return True
+
+    def _save_order(self, order: Order) -> None:
+        """Lo que guarda de una orden de la profesora (en el hilo, dentro de la transacción)."""
+        db, room = self._db, order.room
+        if order.action == "delete":
+            # La fila se queda (el número no tiene hueco), pero sin el texto: para siempre.
+            frame = tombstone(self.epoch, room, order.seq)
+            db.execute(
+                "UPDATE messages SET frame = ?, deleted = 1 WHERE room = ? AND seq = ?",
+                (frame, room, order.seq),
+            )
+        elif order.action == "clear":
+            db.execute("DELETE FROM messages WHERE room = ? AND seq <= ?", (room, order.seq))
+            db.execute(SAVE_CLEARED, (room, order.seq))
+        elif order.action == "lock":
+            db.execute(SAVE_LOCKED, (room, int(order.locked)))
+        elif order.action == "slow":
+            db.execute(SAVE_SLOW, (room, order.slow))
 
 
 def _call_soon(loop: asyncio.AbstractEventLoop, callback: Any, *args: Any) -> None:
@@ -233,6 +303,9 @@ def open_database(path: str) -> sqlite3.Connection:
         db.execute("PRAGMA journal_mode = WAL")
         # FULL: COMMIT no vuelve hasta que el disco confirma. Así el «ack» es verdad.
         db.execute("PRAGMA synchronous = FULL")
+        # Lo que se borra se sobrescribe con ceros: un mensaje que borra la profesora no
+        # se queda escondido en el archivo, donde otro programa aún podría leerlo.
+        db.execute("PRAGMA secure_delete = ON")
         tables = db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()
         application_id = db.execute("PRAGMA application_id").fetchone()[0]
         if tables[0] and application_id != APPLICATION_ID:
@@ -247,6 +320,7 @@ def open_database(path: str) -> sqlite3.Connection:
             "COMMIT;"
         )
         add_sender_column(db)  # Una base de datos de antes se pone al día aquí mismo.
+        add_deleted_column(db)
     except UnusableDatabase:
         db.close()
         raise
@@ -278,3 +352,14 @@ def add_sender_column(db: sqlite3.Connection) -> None:
         # que un reintento de uno de ellos ya no se reconocería. Solo puede pasarle a un
         # mensaje que iba de camino justo cuando se actualizó el servidor.
         db.execute("ALTER TABLE messages ADD COLUMN sender TEXT")
+
+
+def add_deleted_column(db: sqlite3.Connection) -> None:
+    """Pone al día una base de datos de antes de la columna ``deleted`` (issue 21).
+
+    Como ``add_sender_column()``: los mensajes de antes quedan sin borrar (0), y la
+    tabla ``rooms`` ya la creó el esquema (``CREATE TABLE IF NOT EXISTS``).
+    """
+    columns = {row[1] for row in db.execute("PRAGMA table_info(messages)")}
+    if "deleted" not in columns:
+        db.execute("ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0")

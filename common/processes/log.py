@@ -30,6 +30,25 @@ sin esperar. Lo que hay que saber para leer este archivo:
 * **Un fallo que no es de Redis detiene el log, y se nota.** Si la tarea que
   escribe o la que lee se rompe por un error de programación, nadie se queda
   esperando su ``ack``: cada mensaje recibe un error y /healthz da 503 (``_stop``).
+
+**Las órdenes de la profesora** (borrar, vaciar, bloquear…: common/history/rules.py)
+viajan por el mismo stream, entre los mensajes. Un script (``order.lua``) hace dos cosas
+de una vez:
+
+1. Guarda lo que debe durar en claves de la sala: ``chat:rules:SALA`` (hasta dónde se
+   vació, si está bloqueada, el modo lento), ``chat:deleted:SALA`` (los números borrados),
+   ``chat:muted:SALA`` y ``chat:kicked:SALA`` (IP → cuándo termina; Redis borra cada una
+   sola cuando ya no sirve). Borrar quita además la entrada del mensaje (``XDEL``): su
+   texto sale de Redis para siempre. Vaciar borra el stream entero.
+2. Añade al stream una entrada con la orden, con el id ``N-k``: justo detrás del mensaje
+   ``N`` (``N-0``) y antes del siguiente. Cada proceso la lee en su sitio, como un
+   mensaje más, y la aplica a su copia (``Log._ordered``): todos la ven en el mismo
+   orden respecto a los mensajes.
+
+Quien empieza a seguir una sala (``watch``) lee, en la misma transacción, el stream y
+esas claves: un mensaje que falta en el stream y está en ``chat:deleted`` es una lápida;
+la copia empieza después de ``cleared``. Por eso retomar da lo mismo en cualquier
+proceso, también tras reiniciarlos todos: lo borrado sigue borrado.
 """
 
 from __future__ import annotations
@@ -39,12 +58,14 @@ import contextlib
 import itertools
 import logging
 import secrets
+import time
 from collections.abc import Callable, Iterable
 
 import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError, RedisError, ResponseError
 
-from common.history.log import Draft, Log, Pending, Replay, Stored, _Room
+from common.history.log import Draft, Log, OrderDone, Pending, PendingOrder, Replay, Stored, _Room
+from common.history.rules import Order, tombstone
 from common.processes.link import (
     COMMAND_TIMEOUT,
     DEGRADED_TEXT,
@@ -64,6 +85,8 @@ WAKE_TTL = 60
 
 # Guarda un mensaje y le da su número, de una vez: common/processes/append.lua.
 APPEND = lua("append.lua")
+# Guarda una orden de la profesora y la pone en el stream: common/processes/order.lua.
+ORDER = lua("order.lua")
 
 # El frame se construye antes de saber su número: lo partimos en dos por un número
 # de prueba y Redis pone el de verdad en medio.
@@ -113,7 +136,11 @@ class RedisLog(Log):
         self._tokens = itertools.count()
         # Mensajes enviados desde aquí que esperan su número: token → (pendiente, avisos).
         self._inflight: dict[str, Pending] = {}
-        self._outbox: list[Pending] = []  # Esperan su turno.
+        self._outbox: list[Pending | PendingOrder] = []  # Esperan su turno.
+        self._orders: list[PendingOrder] = []  # Órdenes enviadas que esperan respuesta.
+        # Hasta dónde leyó el stream de cada sala: «N-0» tras el mensaje N, «N-k» tras una
+        # orden de la profesora (ver arriba).
+        self._read_ids: dict[str, str] = {}
         self._sending = False
         self._resets: list[Callable[[], None]] = []
         self._task: asyncio.Task | None = None
@@ -155,6 +182,7 @@ class RedisLog(Log):
         # registrado dentro de un pipeline, preguntaría antes de cada pipeline si Redis
         # aún lo tiene (SCRIPT EXISTS): un viaje más a Redis por cada mensaje.
         self._append_sha = await self.link.redis.script_load(APPEND)
+        self._order_sha = await self.link.redis.script_load(ORDER)
         # XREAD espera a propósito: necesita su propio cliente con un plazo mayor.
         self._reader = self.link.client(self.read_block_ms / 1000 + COMMAND_TIMEOUT)
         self.epoch = await self._current_epoch()
@@ -186,6 +214,7 @@ class RedisLog(Log):
         self._watched.discard(room)
         self._unloaded.discard(room)
         self._rooms.pop(room, None)
+        self._read_ids.pop(room, None)
 
     async def catch_up(self, room: str) -> None:
         """Antes de dar la bienvenida en ``room``: Redis confirma que la copia vale.
@@ -224,11 +253,14 @@ class RedisLog(Log):
     def _died(self, error: BaseException) -> None:
         """La tarea que escribe o la que lee se rompió: contesta a todo lo que esperaba."""
         stopped = self._stop(error)
-        waiting = [*self._inflight.values(), *self._outbox]
+        waiting = [*self._inflight.values(), *self._orders, *self._outbox]
         self._inflight.clear()
-        self._outbox = []
+        self._orders, self._outbox = [], []
         for pending in waiting:
-            self._not_stored(pending, stopped)
+            if isinstance(pending, PendingOrder):
+                pending.done(None)
+            else:
+                self._not_stored(pending, stopped)
 
     def _reader_ended(self, task: asyncio.Task) -> None:
         # El lector no termina nunca salvo que lo cancele close(): si termina, es un fallo.
@@ -244,7 +276,16 @@ class RedisLog(Log):
         # Una cola y un solo envío a la vez: los mensajes de este proceso llegan a
         # Redis en el orden en que se enviaron (dos órdenes por conexiones distintas
         # podrían adelantarse), y los que se juntan viajan en un solo pipeline.
-        self._outbox.append(pending)
+        self._queue(pending)
+
+    def _write_order(self, order: Order, done: OrderDone) -> None:
+        if not self.link.available:
+            done(None)  # Sin Redis, nadie más la vería: mejor decirlo.
+            return
+        self._queue(PendingOrder(order, done))  # En la misma cola: detrás de los mensajes.
+
+    def _queue(self, item: Pending | PendingOrder) -> None:
+        self._outbox.append(item)
         if not self._sending:
             self._sending = True
             self.link.spawn(self._send_outbox())
@@ -259,38 +300,76 @@ class RedisLog(Log):
         finally:
             self._sending = False
 
-    async def _store(self, batch: list[Pending]) -> None:
+    async def _store(self, batch: list[Pending | PendingOrder]) -> None:
         # Cada entrada lleva el nombre de este proceso: al leerla, sabe que es suya.
         tokens = [f"{self.link.name}:{next(self._tokens)}" for _ in batch]
-        self._inflight.update(zip(tokens, batch))  # Antes de nada: así _died los encuentra.
-        calls = []
-        for pending, token in zip(batch, tokens):
-            room = pending.room
-            head, tail = split_frame(pending.draft)
-            keys = [EPOCH_KEY, f"chat:seq:{room}", stream_key(room), f"chat:cids:{room}"]
-            args = [self.epoch, secrets.token_hex(4), pending.sender, pending.cid or "", head, tail]
-            calls.append([*keys, *args, self.history_size, token])
+        # Antes de nada: así _died los encuentra.
+        for item, token in zip(batch, tokens):
+            if isinstance(item, PendingOrder):
+                self._orders.append(item)
+            else:
+                self._inflight[token] = item
+        calls = [self._call(item, token) for item, token in zip(batch, tokens)]
         try:
             answers = await self._appends(calls)
             forgotten = [n for n, answer in enumerate(answers) if isinstance(answer, NoScriptError)]
             if forgotten:
-                # Redis se reinició y olvidó el script: esos no se ejecutaron. Se carga
+                # Redis se reinició y olvidó los scripts: esos no se ejecutaron. Se cargan
                 # otra vez y se repiten, en el mismo orden.
                 self._append_sha = await self.link.redis.script_load(APPEND)
+                self._order_sha = await self.link.redis.script_load(ORDER)
                 again = await self._appends([calls[n] for n in forgotten])
                 for n, answer in zip(forgotten, again):
                     answers[n] = answer
         except (RedisError, OSError) as error:
             answers = [error] * len(batch)
-        for pending, token, answer in zip(batch, tokens, answers):
-            self._answered(pending, token, answer)
+        for item, token, answer in zip(batch, tokens, answers):
+            if isinstance(item, PendingOrder):
+                self._order_answered(item, answer)
+            else:
+                self._answered(item, token, answer)
 
-    async def _appends(self, calls: list[list]) -> list:
-        """Un EVALSHA de APPEND por mensaje, todos en un solo pipeline (un viaje a Redis)."""
+    def _call(self, item: Pending | PendingOrder, token: str) -> tuple[bool, list]:
+        """Lo que necesita el script de ``item``: (¿es una orden?, sus claves y argumentos)."""
+        if isinstance(item, PendingOrder):
+            order, room = item.order, item.order.room
+            keys = [EPOCH_KEY, f"chat:seq:{room}", stream_key(room), f"chat:rules:{room}"]
+            keys += [f"chat:deleted:{room}", f"chat:muted:{room}", f"chat:kicked:{room}"]
+            ttl = max(1000, int((order.until - time.time()) * 1000))
+            args = [self.epoch, order.action, order.seq, int(order.locked), order.slow]
+            return True, [*keys, *args, order.address, repr(order.until), self.history_size, ttl]
+        room = item.room
+        head, tail = split_frame(item.draft)
+        keys = [EPOCH_KEY, f"chat:seq:{room}", stream_key(room), f"chat:cids:{room}"]
+        args = [self.epoch, secrets.token_hex(4), item.sender, item.cid or "", head, tail]
+        return False, [*keys, *args, self.history_size, token]
+
+    async def _appends(self, calls: list[tuple[bool, list]]) -> list:
+        """Un EVALSHA por mensaje u orden, todos en un solo pipeline (un viaje a Redis)."""
         async with self.link.redis.pipeline(transaction=False) as pipe:
-            for call in calls:
-                pipe.evalsha(self._append_sha, 4, *call)
+            for is_order, call in calls:
+                if is_order:
+                    pipe.evalsha(self._order_sha, 7, *call)
+                else:
+                    pipe.evalsha(self._append_sha, 4, *call)
             return await pipe.execute(raise_on_error=False)
+
+    def _order_answered(self, item: PendingOrder, answer: object) -> None:
+        """Redis contestó a una orden: guardada (la aplicará el lector, aquí y en todos)."""
+        if item not in self._orders:
+            return  # Ya tiene respuesta: el log se detuvo.
+        self._orders.remove(item)
+        if isinstance(answer, BaseException):
+            if isinstance(answer, (RedisError, OSError)) and not isinstance(answer, ResponseError):
+                self.link.lost(answer)
+            item.done(None)
+            return
+        status, value = answer  # type: ignore[misc]
+        if status == "epoch":
+            self._check_epoch = True  # Redis volvió vacío: la orden era de otra historia.
+            item.done(None)
+            return
+        item.done(item.order._replace(seq=int(value)))
 
     def _answered(self, pending: Pending, token: str, answer: object) -> None:
         if self._inflight.pop(token, None) is None:
@@ -326,11 +405,20 @@ class RedisLog(Log):
         return await self.link.redis.get(EPOCH_KEY)
 
     async def _load_room(self, room: str) -> None:
-        """Copia en memoria lo reciente de una sala (en una transacción, junto al epoch)."""
+        """Copia en memoria lo reciente de una sala (en una transacción, junto al epoch).
+
+        Con el stream vienen el último número y lo que decidió la profesora: lo borrado
+        (que falta del stream) se copia como lápida, y nada de antes de vaciar.
+        """
         async with self.link.redis.pipeline(transaction=True) as pipe:
             pipe.get(EPOCH_KEY)
             pipe.xrevrange(stream_key(room), count=self.history_size)
-            epoch, entries = await pipe.execute()
+            pipe.get(f"chat:seq:{room}")
+            pipe.hgetall(f"chat:rules:{room}")
+            pipe.zrange(f"chat:deleted:{room}", 0, -1)
+            pipe.hgetall(f"chat:muted:{room}")
+            pipe.hgetall(f"chat:kicked:{room}")
+            epoch, entries, latest, rules, deleted, muted, kicked = await pipe.execute()
         if room not in self._unloaded:
             return  # Mientras leíamos, otra carga se adelantó, o ya nadie la sigue.
         if epoch != self.epoch:
@@ -341,8 +429,32 @@ class RedisLog(Log):
         state = self._rooms[room] = _Room(self.history_size)
         if old is not None:
             state.waiting = old.waiting  # Los reintentos en vuelo siguen esperando.
-        for entry_id, fields in reversed(entries):
-            self._load(_stored(room, entry_id, fields))
+        latest, cleared = int(latest or 0), int(rules.get("cleared", 0))
+        gone = {int(seq) for seq in deleted}
+        messages = {}
+        for entry_id, fields in entries:
+            if "o" not in fields:  # Las órdenes ya están en las claves de la sala.
+                messages[int(entry_id.split("-", 1)[0])] = (entry_id, fields)
+        # Del más antiguo que se guarda al último: mensaje, lápida, o un hueco (lo que
+        # MAXLEN ya recortó), y entonces la copia empieza después.
+        copy: list[Stored] = []
+        for seq in range(max(cleared, latest - self.history_size) + 1, latest + 1):
+            if seq in messages:
+                copy.append(_stored(room, *messages[seq]))
+            elif seq in gone:
+                copy.append(Stored(room, seq, None, None, tombstone(self.epoch, room, seq)))
+            else:
+                copy = []
+        for stored in copy:
+            self._load(stored)
+        self._load_rules(room, cleared, rules.get("locked") == "1", int(rules.get("slow", 0)))
+        state.rules.deleted = {seq for seq in gone if seq > latest - len(state.frames)}
+        now = time.time()
+        state.rules.muted = {ip: float(t) for ip, t in muted.items() if float(t) > now}
+        state.rules.kicked = {ip: float(t) for ip, t in kicked.items() if float(t) > now}
+        state.seq = latest
+        # El XREAD sigue desde la entrada más nueva, sea un mensaje o una orden.
+        self._read_ids[room] = entries[0][0] if entries else f"{latest}-0"
         self._unloaded.discard(room)
 
     async def _ring(self) -> None:
@@ -360,7 +472,7 @@ class RedisLog(Log):
                         await self._check(())
                 streams = {self._wake_key: self._wake_id}
                 for room in self._watched - self._unloaded:
-                    streams[stream_key(room)] = f"{self.latest(room)}-0"
+                    streams[stream_key(room)] = self._read_ids.get(room, f"{self.latest(room)}-0")
                 answer = await self._reader.xread(streams, block=self.read_block_ms)
             except (RedisError, OSError) as error:
                 self.link.lost(error)
@@ -377,7 +489,7 @@ class RedisLog(Log):
                     continue
                 room = key[len(STREAM_PREFIX) :]
                 for entry_id, fields in entries:
-                    self._arrived(_stored(room, entry_id, fields), fields.get("w", ""))
+                    self._entry(room, entry_id, fields)
 
     async def _check_asked(self) -> None:
         """La comprobación que esperan las bienvenidas: empieza al acabar la anterior."""
@@ -420,9 +532,10 @@ class RedisLog(Log):
 
     async def _read_missing(self, room: str) -> None:
         """Trae ya los mensajes de ``room`` que el lector aún no ha leído (y los reparte)."""
-        entries = await self.link.redis.xrange(stream_key(room), min=f"{self.latest(room) + 1}-0")
+        number, after = self._read_ids.get(room, f"{self.latest(room)}-0").split("-")
+        entries = await self.link.redis.xrange(stream_key(room), min=f"{number}-{int(after) + 1}")
         for entry_id, fields in entries:
-            self._arrived(_stored(room, entry_id, fields), fields.get("w", ""))
+            self._entry(room, entry_id, fields)
 
     async def _renew(self, epoch: str) -> None:
         """Otra historia (o un hueco en la copia): se copia todo otra vez y se avisa."""
@@ -456,6 +569,25 @@ class RedisLog(Log):
             for listener in self._resets:
                 listener()
 
+    def _entry(self, room: str, entry_id: str, fields: dict[str, str]) -> None:
+        """Una entrada del stream de ``room``: una orden de la profesora o un mensaje."""
+        if "o" in fields:
+            self._order_arrived(room, entry_id, fields)
+        else:
+            self._arrived(_stored(room, entry_id, fields), fields.get("w", ""))
+
+    def _order_arrived(self, room: str, entry_id: str, fields: dict[str, str]) -> None:
+        """Una orden de la profesora en el stream: se aplica a la copia y se reparte."""
+        if room not in self._watched or room in self._unloaded:
+            return
+        if _stream_id(entry_id) <= _stream_id(self._read_ids.get(room, "0-0")):
+            return  # Ya la teníamos (la copia inicial y la lectura se solapan).
+        if _stream_id(entry_id)[0] != self.latest(room):
+            self._check_epoch = self._reload = True  # Faltan mensajes: se vuelve a leer.
+            return
+        self._read_ids[room] = entry_id
+        self._ordered(_order(room, fields))
+
     def _arrived(self, stored: Stored, token: str) -> None:
         """Una entrada nueva del stream: primero el ack si es nuestra, luego el reparto."""
         if stored.room not in self._watched or stored.room in self._unloaded:
@@ -472,6 +604,7 @@ class RedisLog(Log):
         if mine is not None:
             self._ack(mine, stored.seq)
         self._remember(state, stored)
+        self._read_ids[stored.room] = f"{stored.seq}-0"
         for listener in self._listeners:
             listener(stored.room, stored.frame)
 
@@ -484,3 +617,22 @@ def _stored(room: str, entry_id: str, fields: dict[str, str]) -> Stored:
     """
     seq = int(entry_id.split("-", 1)[0])
     return Stored(room, seq, fields.get("s"), fields.get("c") or None, fields["f"])
+
+
+def _order(room: str, fields: dict[str, str]) -> Order:
+    """Una entrada de orden del stream (order.lua la escribe), como ``Order``."""
+    return Order(
+        room,
+        fields["o"],
+        int(fields["n"]),
+        fields["l"] == "1",
+        int(fields["z"]),
+        fields["a"],
+        float(fields["u"]),
+    )
+
+
+def _stream_id(entry_id: str) -> tuple[int, int]:
+    """«42-1» → (42, 1): los ids de un stream se comparan así, no como texto."""
+    number, after = entry_id.split("-")
+    return int(number), int(after)
