@@ -12,6 +12,8 @@ import asyncio
 import contextlib
 import re
 import signal
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,6 +34,7 @@ class Processes:
 
     def __init__(self, servers: list[ChatServer]) -> None:
         self.servers = servers
+        self.cookie = teacher_cookie(self.teacher_link(0, "general"))
 
     def room(self, process: int, room: str) -> str:
         return f"http://127.0.0.1:{self.servers[process].port}/sala/{room}"
@@ -39,6 +42,25 @@ class Processes:
     def teacher_link(self, process: int, room: str) -> str:
         """El enlace que imprime el banner, con la sala en la que entra la profesora."""
         return f"http://127.0.0.1:{self.servers[process].port}/profe?clave={KEY}&sala={room}"
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any) -> None:
+        return None  # Se queda con la respuesta 302, que trae la cookie.
+
+
+def teacher_cookie(link: str) -> str:
+    """El valor de la cookie «profe» que da el enlace de la profesora (una sola vez).
+
+    /profe admite pocos intentos por dirección (5 seguidos, uno más cada 10 s), también
+    los buenos: cada prueba reutiliza esta cookie en vez de volver a abrir el enlace.
+    """
+    try:
+        urllib.request.build_opener(NoRedirects).open(link, timeout=START_TIMEOUT)
+    except urllib.error.HTTPError as answer:
+        assert answer.code == 302, f"/profe con la clave buena debía redirigir: {answer.code}"
+        return answer.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    raise AssertionError("/profe con la clave buena debía redirigir al chat")
 
 
 async def drain(process: asyncio.subprocess.Process) -> None:
@@ -79,14 +101,22 @@ def processes(browser: Any, io_loop, tmp_path_factory) -> Iterator[Processes]:
         redis.stop()
 
 
-async def enter(open_page, url: str):
+async def enter(open_page, url: str, **context_options: Any):
     """Abre la página (o el enlace de la profesora) y espera su welcome."""
-    watched = await open_page(url)
+    watched = await open_page(url, **context_options)
     await expect(status(watched.page)).to_have_attribute("data-state", "online")
     await expect(watched.page.locator("#me"), "La página no recibió su welcome").to_have_text(
         IDENTITY
     )
     return watched
+
+
+async def enter_as_teacher(open_page, processes: Processes, room: str):
+    """La página de la profesora en el proceso 0, con la cookie que ya le dio /profe."""
+    cookie = {"name": "profe", "value": processes.cookie, "domain": "127.0.0.1", "path": "/"}
+    cookie.update(httpOnly=True, sameSite="Strict", expires=-1, secure=False)
+    state = {"cookies": [cookie], "origins": []}
+    return await enter(open_page, processes.room(0, room), storage_state=state)
 
 
 def lines(page):
@@ -105,7 +135,7 @@ def online(page):
 async def test_a_message_the_teacher_deletes_leaves_both_students_pages(
     processes, open_page
 ) -> None:
-    teacher = await enter(open_page, processes.teacher_link(0, "borrar"))
+    teacher = await enter_as_teacher(open_page, processes, "borrar")
     ana = await enter(open_page, processes.room(1, "borrar"))  # En el otro proceso.
     luis = await enter(open_page, processes.room(0, "borrar"))
     await say(ana.page, "un insulto")
@@ -130,7 +160,7 @@ async def test_a_message_the_teacher_deletes_leaves_both_students_pages(
 async def test_a_locked_room_tells_its_students_and_refuses_their_message(
     processes, open_page
 ) -> None:
-    teacher = await enter(open_page, processes.teacher_link(0, "bloqueo"))
+    teacher = await enter_as_teacher(open_page, processes, "bloqueo")
     ana = await enter(open_page, processes.room(1, "bloqueo"))  # En el otro proceso.
     luis = await enter(open_page, processes.room(1, "recreo-bloqueo"))  # En otra sala.
     lock = teacher.page.get_by_role("button", name="Bloquear la sala")
@@ -158,6 +188,7 @@ async def test_a_locked_room_tells_its_students_and_refuses_their_message(
 async def test_the_teacher_has_a_profe_badge_and_only_she_sees_the_controls(
     processes, open_page
 ) -> None:
+    # Esta sí, por el enlace de la terminal, como lo abre la profesora.
     teacher = await enter(open_page, processes.teacher_link(0, "insignia"))
     ana = await enter(open_page, processes.room(1, "insignia"))
     await say(teacher.page, "Buenos días")
@@ -185,7 +216,7 @@ async def test_the_teacher_has_a_profe_badge_and_only_she_sees_the_controls(
 
 
 async def test_a_kicked_student_sees_why_and_her_page_stops_knocking(processes, open_page) -> None:
-    teacher = await enter(open_page, processes.teacher_link(0, "expulsar"))
+    teacher = await enter_as_teacher(open_page, processes, "expulsar")
     luis = await enter(open_page, processes.room(1, "expulsar"))
     # El reloj de la página de Luis, parado: sus reintentos solo corren si la prueba lo dice.
     await luis.page.clock.install()
@@ -203,7 +234,7 @@ async def test_a_kicked_student_sees_why_and_her_page_stops_knocking(processes, 
 async def test_a_page_that_was_away_drops_what_the_teacher_deleted_when_it_comes_back(
     processes, open_page
 ) -> None:
-    teacher = await enter(open_page, processes.teacher_link(0, "vuelta"))
+    teacher = await enter_as_teacher(open_page, processes, "vuelta")
     ana = await enter(open_page, processes.room(1, "vuelta"))
     await say(teacher.page, "se queda")
     await say(ana.page, "me arrepiento")
@@ -223,7 +254,7 @@ async def test_a_page_that_was_away_drops_what_the_teacher_deleted_when_it_comes
 async def test_emptying_the_room_asks_first_and_then_empties_every_page(
     processes, open_page
 ) -> None:
-    teacher = await enter(open_page, processes.teacher_link(0, "vaciar"))
+    teacher = await enter_as_teacher(open_page, processes, "vaciar")
     ana = await enter(open_page, processes.room(1, "vaciar"))
     await say(ana.page, "uno")
     await say(ana.page, "dos")
@@ -242,3 +273,54 @@ async def test_emptying_the_room_asks_first_and_then_empties_every_page(
         await expect(lines(watched.page), "La sala vaciada seguía con mensajes").to_have_count(0)
         emptied = notices(watched.page).filter(has_text="La profesora ha vaciado la sala.")
         await expect(emptied).to_have_count(1)
+
+
+async def test_a_muted_student_sees_her_minutes_count_down_even_after_reloading(
+    processes, open_page
+) -> None:
+    teacher = await enter_as_teacher(open_page, processes, "silencio")
+    luis = await enter(open_page, processes.room(1, "silencio"))
+    luis_id = await Stack2.identity(luis.page)
+    person = online(teacher.page).filter(has_text=luis_id)
+    await person.get_by_text("Moderar").click()
+    await person.get_by_role("button", name="Silenciar 5 min").click()
+    state = luis.page.locator("#room-state")
+    await expect(state).to_have_text("Te ha silenciado la profesora: quedan 5 min.")
+    await message_box(luis.page).fill("¿por qué?")
+    await message_box(luis.page).press("Enter")
+    refused = message_log(luis.page).locator("li.failed")
+    await expect(refused).to_contain_text("No se envió: La profesora te ha silenciado")
+    # Al recargar, el welcome trae lo que queda; y la cuenta baja sola (reloj de la página).
+    await luis.page.clock.install()
+    await luis.page.reload()
+    await expect(state).to_have_text(
+        re.compile(r"^Te ha silenciado la profesora: quedan [45] min\.$")
+    )
+    await luis.page.clock.run_for(4 * 60_000)
+    await expect(state).to_have_text(re.compile(r"^Te ha silenciado la profesora: quedan \d+ s\.$"))
+    # Recargar le dio otra IP:puerto (el mismo dispositivo, ya con su welcome: la cuenta
+    # de arriba sale de él): la profesora lo busca con ella.
+    person = online(teacher.page).filter(has_text=await Stack2.identity(luis.page))
+    await person.get_by_text("Moderar").click()
+    await person.get_by_role("button", name="Quitar el silencio").click()
+    await expect(state).to_be_hidden()
+    unmuted = notices(luis.page).filter(has_text="te ha quitado el silencio")
+    await expect(unmuted).to_have_count(1)
+
+
+async def test_in_slow_mode_a_second_message_waits_its_turn_instead_of_failing(
+    processes, open_page
+) -> None:
+    teacher = await enter_as_teacher(open_page, processes, "lento")
+    ana = await enter(open_page, processes.room(1, "lento"))
+    await teacher.page.get_by_role("button", name="Modo lento (10 s)").click()
+    state = ana.page.locator("#room-state")
+    await expect(state).to_have_text("Sala en modo lento: un mensaje cada 10 s.")
+    await say(ana.page, "uno")
+    await expect(lines(teacher.page)).to_have_text(["uno"])
+    await say(ana.page, "dos")
+    waiting = message_log(ana.page).locator("li.pending")
+    await expect(waiting).to_contain_text(re.compile(r"modo lento: sale dentro de \d+ s"))
+    # El servidor cuenta los 10 s con su reloj: se espera a que el mensaje llegue solo.
+    await expect(lines(teacher.page)).to_have_text(["uno", "dos"], timeout=15_000)
+    await expect(message_log(ana.page).locator("li.failed")).to_have_count(0)
