@@ -207,6 +207,8 @@ class Moderation:
         if session.teacher or kind not in CHECKED:
             return True
         rules = self.log.rules(session.room)
+        if not (rules.muted or rules.locked or rules.slow):
+            return True  # Lo normal: nada en vigor en esta sala.
         muted = rules.left(rules.muted, session.address)
         if kind is protocol.Typing:
             return not muted  # Silenciado: su «escribiendo…» se ignora sin más.
@@ -263,12 +265,12 @@ class Moderation:
         if problem is not None:
             self.hub.send(socket, protocol.error(problem))
             return
-        address = device(command.who) if command.who else ""
         until = _wall_clock() + 60 * command.minutes if command.minutes else 0.0
-        order = Order(room, command.action, command.seq, command.locked, command.seconds)
-        order = order._replace(address=address or "", until=until)
-        # La confirmación llega cuando la orden ya está guardada (y repartida, o en camino).
+        address = device(command.who) or ""  # Se silencia o se saca a un dispositivo: su IP.
+        seq, locked, slow = command.seq, command.locked, command.seconds
+        order = Order(room, command.action, seq, locked, slow, address, until)
 
+        # La confirmación llega cuando la orden ya está guardada (y repartida, o en camino).
         def done(stored: Order | None) -> None:
             if stored is None:
                 text = "No se pudo guardar la orden: inténtalo en un momento."

@@ -50,9 +50,12 @@ El servidor envía:
     typing   {"who", "nick"}                 a los demás de la sala; no se guarda
     private  {"from", "nick", "to", "text", "time", "teacher"?}   solo a quien lo recibe y
              a quien lo envió
-    error    {"code", "text", "cid"?}     text: explicación en español
+    error    {"code", "text", "cid"?, "wait"?}   text: explicación en español; wait: los
+             segundos que faltan (muted, slow_mode)
     status   {"degraded", "text"}    con --redis: Redis se perdió (true) o volvió (false);
              también (true) si el log dejó de guardar por un fallo del servidor
+    deleted, cleared, room_state, muted, moderated   lo que decide la profesora: en
+             stack2_http/moderation.py
 
 Una sala es *pequeña* mientras tiene como mucho 100 personas (``LISTED`` en
 stack2_http/roster.py): cada página recibe cada join, leave y nick y mantiene la lista
