@@ -146,7 +146,7 @@ export class Moderation {
     item.append(menu);
   }
 
-  // Cada evento de moderación, a su sitio (main.js los reparte).
+  // La sala cambió («room_state»: bloqueada, modo lento). main.js reparte los eventos.
   roomState(event) {
     const before = this.state;
     this.state = { locked: event.locked, slow: event.slow };
@@ -218,11 +218,12 @@ export class Moderation {
     }
     this.parts.state.textContent = lines.join(" ");
     this.parts.state.hidden = lines.length === 0;
-    // Los botones de la profesora dicen lo que harían ahora.
+    // Los botones de la profesora dicen lo que harían ahora (y se ven rellenos si lo que
+    // controlan está en marcha: data-on, en chat.css).
     this.parts.lock.textContent = this.state.locked ? "Desbloquear la sala" : "Bloquear la sala";
-    this.parts.lock.setAttribute("aria-pressed", String(this.state.locked));
+    this.parts.lock.dataset.on = String(this.state.locked);
     this.parts.slow.textContent =
       this.state.slow > 0 ? "Quitar el modo lento" : "Modo lento (" + SLOW_SECONDS + " s)";
-    this.parts.slow.setAttribute("aria-pressed", String(this.state.slow > 0));
+    this.parts.slow.dataset.on = String(this.state.slow > 0);
   }
 }
