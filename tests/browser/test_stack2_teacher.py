@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser.a11y import TEXT_CONTRAST_PROBLEMS, UNLABELLED_CONTROLS
 from tests.browser.clients import IDENTITY, Stack2, expect, message_box, message_log, say, status
 from tests.services import ChatServer, RedisServer
 
@@ -322,3 +323,23 @@ async def test_in_slow_mode_a_second_message_waits_its_turn_instead_of_failing(
     # El servidor cuenta los 10 s con su reloj: se espera a que el mensaje llegue solo.
     await expect(lines(teacher.page)).to_have_text(["uno", "dos"], timeout=15_000)
     await expect(message_log(ana.page).locator("li.failed")).to_have_count(0)
+
+
+async def test_the_teachers_controls_and_the_notices_are_readable_and_named(
+    processes, open_page
+) -> None:
+    teacher = await enter_as_teacher(open_page, processes, "legible")
+    ana = await enter(open_page, processes.room(1, "legible"))
+    await say(ana.page, "borra esto")
+    await say(ana.page, "y esto no")
+    await teacher.page.get_by_role("button", name=re.compile(r"^Borrar el mensaje")).first.click()
+    await teacher.page.get_by_role("button", name="Bloquear la sala").click()
+    await teacher.page.get_by_role("button", name="Modo lento (10 s)").click()
+    await online(teacher.page).get_by_text("Moderar").click()  # El menú, abierto.
+    await expect(ana.page.locator("#room-state")).to_contain_text("modo lento")
+    for watched in (teacher, ana):
+        await expect(message_log(watched.page).locator("li.notice.deleted")).to_have_count(1)
+        problems = await watched.page.evaluate(TEXT_CONTRAST_PROBLEMS)
+        assert problems == [], "Texto poco legible:\n" + "\n".join(problems)
+        unlabelled = await watched.page.evaluate(UNLABELLED_CONTROLS)
+        assert unlabelled == [], f"Controles sin nombre: {unlabelled}"
