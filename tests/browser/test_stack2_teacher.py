@@ -228,6 +228,13 @@ async def test_a_kicked_student_sees_why_and_her_page_stops_knocking(processes, 
     sockets = len(luis.websockets)
     await luis.page.clock.run_for(60_000)  # Un minuto entero de reintentos, si los hubiera.
     assert len(luis.websockets) == sockets, "La página expulsada siguió llamando a la puerta"
+    # Si recarga antes de tiempo, el servidor lo cierra antes del welcome, y la página lo dice.
+    await luis.page.reload()
+    refused = notices(luis.page).filter(has_text="No puedes entrar en la sala")
+    await expect(refused).to_contain_text("No puedes volver a esta sala hasta dentro de 10 min")
+    sockets = len(luis.websockets)
+    await luis.page.clock.run_for(60_000)
+    assert len(luis.websockets) == sockets, "La página recargada siguió llamando a la puerta"
 
 
 async def test_a_page_that_was_away_drops_what_the_teacher_deleted_when_it_comes_back(

@@ -122,11 +122,13 @@ export class Connection {
   // Fuera de la sala por un tiempo: el motivo (con los minutos) se ve, y la página no
   // llama a la puerta cada pocos segundos. Al recargar, se vuelve a intentar.
   kicked(reason) {
+    // Dentro (ya con su welcome) es una expulsión; antes, volver antes de tiempo.
+    const start = this.me !== null ? "Has salido de la sala: " : "No puedes entrar en la sala: ";
     this.socket = null;
     this.me = null;
     this.reopening = false;
     const why = (reason || "La profesora te ha sacado de la sala").replace(/\.$/, "");
-    this.messages.addNotice("Has salido de la sala: " + why + ". Recarga la página cuando pase ese tiempo.", "error");
+    this.messages.addNotice(start + why + ". Recarga la página cuando pase ese tiempo.", "error");
     this.chat.closed();
     this.showStatus("offline", why);
   }
