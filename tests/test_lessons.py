@@ -51,6 +51,7 @@ LESSON_NAMES = [
     "11_salas_apodos_privados",
     "12_varios_procesos_redis",
     "13_desplegar_nginx_tls",
+    "14_profesor_autenticacion",
 ]
 EXISTING = [name for name in LESSON_NAMES if (LESSONS / name).is_dir()]
 
@@ -611,9 +612,17 @@ def test_the_diff_commands_of_the_comparison_run() -> None:
         assert result.returncode == 1, f"«{command}» falló: {result.stderr.decode()}"
 
 
+# Los archivos que escriben eventos del protocolo: el protocolo y las órdenes de la profesora.
+PROTOCOL_SOURCES = ("stack2_http/protocol.py", "stack2_http/moderation.py")
+
+
+def protocol_source() -> str:
+    return "".join(read(ROOT / path) for path in PROTOCOL_SOURCES)
+
+
 def test_the_protocol_reference_documents_every_event_error_and_close_reason() -> None:
     reference = read(LESSONS / "06_protocolo_json" / "README.md")
-    source = read(ROOT / "stack2_http" / "protocol.py")
+    source = protocol_source()
     events = re.findall(r'_encode\("(\w+)"', source)
     codes = re.findall(r'ProtocolError\(\s*"(\w+)"', source)
     assert events and codes
@@ -645,11 +654,13 @@ def test_the_sample_benchmark_report_still_matches_the_benchmark() -> None:
 
 @pytest.mark.parametrize("doc", DOCS, ids=DOC_IDS)
 def test_json_examples_are_valid_json_objects_with_a_known_type(doc) -> None:
-    types = set(re.findall(r'_encode\("(\w+)"', read(ROOT / "stack2_http" / "protocol.py")))
+    types = set(re.findall(r'_encode\("(\w+)"', protocol_source()))
+    # Y lo que envía el cliente: los tipos de la tabla de despacho del Stack 2.
+    sent = set(importlib.import_module("stack2_http.server").ChatSocket.EVENTS)
     for block in code_blocks(read(doc), "json"):
         for line in filter(None, block.splitlines()):
             event = json.loads(line)
-            assert event["type"] in types | {"message"}, f"{doc.name}: tipo desconocido en {line}"
+            assert event["type"] in types | sent, f"{doc.name}: tipo desconocido en {line}"
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=DOC_IDS)
@@ -806,7 +817,7 @@ def test_the_readme_says_what_each_requirements_file_brings() -> None:
     for name in sorted(requirement_names(ROOT / "requirements.txt") - {"setuptools"}):
         pretty = {"pytest-tornado": "pytest-tornado", "segno": "segno"}.get(name, name)
         assert pretty.lower() in row.lower(), f"La tabla del README no dice que trae {name}"
-    assert "las trece lecciones" in row
+    assert "las catorce lecciones" in row
 
 
 # --- Lo que las lecciones dejan en el disco, y a quién escuchan ------------------------

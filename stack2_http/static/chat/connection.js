@@ -9,6 +9,10 @@ import { local, readText, writeText } from "./storage.js";
 const RETRY_BASE_MS = 500;
 const RETRY_MAX_MS = 15000;
 
+// El cierre con que la profesora saca a alguien de la sala (lección 14), y el que
+// recibe si vuelve antes de tiempo. Reintentar no serviría de nada: se para aquí.
+const KICKED = 4003;
+
 // La llave de este navegador: la misma en todas sus pestañas y salas. Un cid
 // (lección 10) solo es único para quien lo inventa; con la llave, el servidor
 // distingue el «prueba-1» de un navegador del «prueba-1» de otro.
@@ -94,6 +98,10 @@ export class Connection {
   }
 
   closed(event) {
+    if (event.code === KICKED) {
+      this.kicked(event.reason);
+      return;
+    }
     // Solo es una pérdida si ya estábamos dentro y no cerramos nosotros.
     const lost = this.me !== null && !this.reopening;
     // ¿Nos cerró el servidor antes del welcome? Entonces no llegamos a entrar.
@@ -109,6 +117,20 @@ export class Connection {
     // «demasiadas conexiones desde tu dirección», «chat lleno»…): se ve arriba, y se
     // sigue reintentando con esperas crecientes, que quizá dentro de un rato quepas.
     this.scheduleReconnect(refused ? event.reason : "");
+  }
+
+  // Fuera de la sala por un tiempo: el motivo (con los minutos) se ve, y la página no
+  // llama a la puerta cada pocos segundos. Al recargar, se vuelve a intentar.
+  kicked(reason) {
+    // Dentro (ya con su welcome) es una expulsión; antes, volver antes de tiempo.
+    const start = this.me !== null ? "Has salido de la sala: " : "No puedes entrar en la sala: ";
+    this.socket = null;
+    this.me = null;
+    this.reopening = false;
+    const why = (reason || "La profesora te ha sacado de la sala").replace(/\.$/, "");
+    this.messages.addNotice(start + why + ". Recarga la página cuando pase ese tiempo.", "error");
+    this.chat.closed();
+    this.showStatus("offline", why);
   }
 
   scheduleReconnect(reason) {

@@ -2,7 +2,7 @@
 // (seq) hemos pintado. Con esos dos datos ningún mensaje se pinta dos veces, y un
 // hueco nunca pasa en silencio: se pide lo que falta o se dice que falta.
 
-import { fillMessage } from "./render.js";
+import { DELETED_TEXT, fillMessage } from "./render.js";
 import { readJson, session, writeJson } from "./storage.js";
 
 // Cuántos mensajes recordamos para volver a pintarlos al recargar la página.
@@ -45,7 +45,41 @@ export class Conversation {
     event.history.forEach((message) => this.showMessage(message));
     this.epoch = event.epoch;
     this.lastSeq = event.seq; // El historial llega hasta el último mensaje de la sala.
+    // Lo que la profesora borró o vació mientras no estábamos (lección 14): lo que
+    // esta pestaña ya tenía pintado de antes también se va.
+    this.erase(event.deleted || []);
+    if (this.clearUpTo(event.cleared || 0) > 0) {
+      this.messages.addNotice("La profesora vació la sala mientras no estabas.");
+    }
     this.save();
+  }
+
+  // La profesora borró estos mensajes: cada fila pasa a decir «borrado», y la copia
+  // de esta pestaña (sessionStorage) tampoco guarda ya su texto.
+  erase(seqs) {
+    const gone = new Set(seqs);
+    for (const item of this.messages.rowsOf(this.epoch)) {
+      if (gone.has(Number(item.dataset.seq))) {
+        item.className = "notice deleted";
+        item.textContent = DELETED_TEXT;
+      }
+    }
+    this.kept = this.kept.map((entry) =>
+      entry.event.epoch === this.epoch && gone.has(entry.event.seq)
+        ? { event: { seq: entry.event.seq, epoch: entry.event.epoch, deleted: true }, mine: false }
+        : entry,
+    );
+    this.save();
+  }
+
+  // La profesora vació la sala hasta el número seq: esas filas desaparecen. Devuelve
+  // cuántas quitó (una pestaña que no tenía ninguna no tiene nada que avisar).
+  clearUpTo(seq) {
+    const rows = this.messages.rowsOf(this.epoch).filter((item) => Number(item.dataset.seq) <= seq);
+    rows.forEach((item) => item.remove());
+    this.kept = this.kept.filter((entry) => entry.event.epoch !== this.epoch || entry.event.seq > seq);
+    this.save();
+    return rows.length;
   }
 
   // Un mensaje en directo. Si su número no es el siguiente al último que vimos
@@ -136,7 +170,7 @@ export class Conversation {
     this.epoch = view.epoch;
     this.lastSeq = view.seq;
     for (const { event, mine } of view.items) {
-      if (event && typeof event.text === "string") {
+      if (event && (typeof event.text === "string" || event.deleted === true)) {
         this.shown.add(event.epoch + ":" + event.seq);
         const item = document.createElement("li");
         fillMessage(item, event, mine === true);

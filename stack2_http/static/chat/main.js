@@ -11,7 +11,8 @@
 //   historia» y el servidor le envía solo lo que se perdió.
 // * Con esos dos datos (epoch + seq) ningún mensaje se pinta dos veces.
 //
-// Y tiene salas, apodos, «está escribiendo…» y privados (lección 11).
+// Y tiene salas, apodos, «está escribiendo…» y privados (lección 11), y una
+// profesora que modera (lección 14): sus controles y sus avisos están en teacher.js.
 //
 // Cada pieza es dueña de una parte del estado y recibe en el constructor las
 // piezas que usa, como un handler de Tornado en initialize():
@@ -21,6 +22,7 @@
 // * RoomList: la lista de salas. PrivateChat: con quién hablas en privado.
 // * Typing: quién está escribiendo. Outbox: lo que aún no ha confirmado el servidor.
 // * Conversation: qué historia (epoch) y hasta qué número (seq) hemos visto.
+// * Moderation: los controles de la profesora y el estado de la sala (bloqueada, lenta).
 //
 // Los módulos (type="module") ya van en modo estricto y no comparten variables:
 // lo que una pieza necesita de otra, lo pide con import o por el constructor.
@@ -34,6 +36,7 @@ import { nameOf, People } from "./people.js";
 import { PrivateChat } from "./private.js";
 import { MessageList } from "./render.js";
 import { RoomList } from "./rooms.js";
+import { Moderation } from "./teacher.js";
 import { Typing } from "./typing.js";
 
 // Cada elemento de la página se le da a una sola pieza: la que lo cambia.
@@ -86,6 +89,20 @@ const privateChat = new PrivateChat(
 const typing = new Typing(byId("typing"), composer, connection, privateChat);
 const outbox = new Outbox(room, messages, connection);
 const conversation = new Conversation(room, messages, outbox, connection, people, notifier);
+const moderation = new Moderation(
+  {
+    panel: byId("teacher-panel"),
+    lock: byId("lock"),
+    slow: byId("slow"),
+    clear: byId("clear"),
+    state: byId("room-state"),
+    messages: byId("messages"),
+    online: byId("online"),
+  },
+  connection,
+  messages,
+  people,
+);
 
 // Lo que va en la dirección del WebSocket al (re)conectar, además de la llave:
 // desde dónde retomar (since, epoch) y con qué apodo entrar (nick).
@@ -113,7 +130,7 @@ function handleEvent(event) {
       outbox.pump(); // Confirmado uno, sale el siguiente: de uno en uno y en orden.
       break;
     case "join":
-      messages.addNotice(nameOf(event.who, event.nick) + " se ha unido.");
+      messages.addNotice(nameOf(event.who, event.nick) + (event.teacher ? " (profe)" : "") + " se ha unido.");
       people.add(event, event.count);
       break;
     case "leave":
@@ -142,7 +159,24 @@ function handleEvent(event) {
       typing.stop(event.from);
       privateChat.receive(event);
       break;
+    case "deleted":
+      conversation.erase([event.seq]);
+      break;
+    case "cleared":
+      conversation.clearUpTo(event.seq);
+      messages.addNotice("La profesora ha vaciado la sala.", "moderation");
+      break;
+    case "room_state":
+      moderation.roomState(event);
+      break;
+    case "muted":
+      moderation.mutedLive(event);
+      break;
+    case "moderated":
+      moderation.confirmed(event);
+      break;
     case "error":
+      moderation.refused(event); // Un «muted» trae lo que te queda de silencio.
       // Si es de un mensaje nuestro (trae su cid), la bandeja sabe qué hacer con él.
       if (outbox.has(event.cid)) {
         outbox.refused(event);
@@ -162,6 +196,7 @@ function handleEvent(event) {
 function welcome(event) {
   composer.showOnline();
   messages.addNotice("Te has unido a la sala «" + room + "» como " + event.you + ".");
+  moderation.welcome(event); // Antes que la lista y el historial: sus filas ya saben tu papel.
   people.welcome(event);
   privateChat.checkOnline(); // ¿Sigue en la sala aquella con quien hablabas?
   rooms.refresh();

@@ -126,6 +126,18 @@ export class Outbox {
     if (this.inFlight === event.cid) {
       this.inFlight = null;
     }
+    if (event.code === "slow_mode") {
+      // Modo lento (lección 14): no es un «no», es un «todavía no». El mensaje espera
+      // en su sitio los segundos que dice el servidor y sale solo.
+      const wait = Math.max(1, event.wait || 0);
+      const row = this.rows.get(event.cid);
+      if (row) {
+        setRowState(row, "modo lento: sale dentro de " + wait + " s");
+      }
+      this.stopTimer();
+      this.pumpLater(wait * 1000);
+      return;
+    }
     if (event.code === "too_fast" || event.code === "unavailable") {
       // Sigue el primero de la cola: se reintenta después, sin adelantar a nadie.
       this.stopTimer();

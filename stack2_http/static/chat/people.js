@@ -5,6 +5,7 @@
 // vuelve a ser pequeña, «people» con la lista entera. La lista dice «y N más».
 // People es la dueña de la columna «En línea» y del formulario del apodo.
 
+import { teacherBadge } from "./render.js";
 import { local, readText, writeText } from "./storage.js";
 
 // El apodo es tuyo en todas las salas: una sola clave, sin el nombre de la sala.
@@ -30,6 +31,9 @@ export class People {
     this.mine = null;
     // El apodo que queremos (el guardado): va en la dirección al conectar (?nick=).
     this.wanted = readText(local, NICK_KEY);
+    // Quien quiera añadir algo a cada persona de la lista (el menú de la profesora,
+    // teacher.js) pone aquí una función: se llama con (fila, identidad, ¿es profesora?).
+    this.decorate = null;
     parts.form.addEventListener("submit", (event) => this.chooseNick(event));
     this.showMyNick(null);
     if (this.wanted) {
@@ -94,7 +98,8 @@ export class People {
   add(person, count) {
     if (!this.people.has(person.who)) {
       const item = document.createElement("li");
-      this.people.set(person.who, { item: item, nick: person.nick || null });
+      // teacher: lo dice el servidor ("teacher": true), que sabe quién entró con la cookie.
+      this.people.set(person.who, { item: item, nick: person.nick || null, teacher: person.teacher === true });
       this.fill(person.who);
       this.parts.list.append(item);
     }
@@ -115,11 +120,14 @@ export class People {
   // Cada persona de la lista (menos tú) es un botón: pulsarlo abre un privado con
   // ella (eso lo escucha private.js, que reconoce el botón por su data-who).
   fill(who) {
-    const { item, nick } = this.people.get(who);
+    const { item, nick, teacher } = this.people.get(who);
     const label = nick ? nick + " · " + who : who;
     if (who === this.connection.me) {
       item.className = "mine";
       item.textContent = label + " (tú)";
+      if (teacher) {
+        item.append(" ", teacherBadge());
+      }
       return;
     }
     const button = document.createElement("button");
@@ -129,7 +137,19 @@ export class People {
     button.textContent = label;
     button.title = "Escribir en privado";
     button.setAttribute("aria-label", "Escribir en privado a " + label);
+    if (teacher) {
+      button.append(" ", teacherBadge()); // Dentro del botón: en la misma línea que su nombre.
+    }
     item.replaceChildren(button);
+    if (this.decorate !== null) {
+      this.decorate(item, who, teacher);
+    }
+  }
+
+  // ¿Es la profesora? (Lo que dijo el servidor en la lista; false si no está en ella.)
+  isTeacher(who) {
+    const person = this.people.get(who);
+    return person ? person.teacher : false;
   }
 
   remove(who, count) {

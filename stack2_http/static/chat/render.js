@@ -2,9 +2,31 @@
 // con createElement, y el texto de otros entra siempre por textContent (lección 7).
 // MessageList es la dueña de la lista <ol id="messages">: solo ella coloca filas.
 
+// Lo que ve cada cual de un mensaje que borró la profesora (lección 14).
+export const DELETED_TEXT = "La profesora ha borrado un mensaje.";
+
+// La insignia «profe» junto a quien tiene el papel de profesora: la pone el servidor
+// ("teacher": true en el mensaje o en la lista), nunca un apodo elegido.
+export function teacherBadge() {
+  const badge = document.createElement("span");
+  badge.className = "badge teacher";
+  badge.textContent = "profe";
+  badge.title = "La profesora de esta sala";
+  return badge;
+}
+
 // Todo el texto que viene de otros usuarios entra con textContent, nunca
 // con innerHTML: así un «<script>» se ve como texto y no se ejecuta.
 export function fillMessage(item, event, mine) {
+  // Su número y su historia: así se encuentra la fila si la profesora la borra.
+  item.dataset.seq = String(event.seq);
+  item.dataset.epoch = event.epoch;
+  if (event.deleted) {
+    // Borrado (el servidor guarda solo el hueco, sin texto ni firma): una línea en su sitio.
+    item.className = "notice deleted";
+    item.textContent = DELETED_TEXT;
+    return;
+  }
   item.className = mine ? "message mine" : "message";
   const meta = document.createElement("div");
   meta.className = "meta";
@@ -27,6 +49,9 @@ export function fillMessage(item, event, mine) {
     sender.title = "Escribir en privado";
   }
   meta.append(sender);
+  if (event.teacher) {
+    meta.append(" ", teacherBadge());
+  }
   if (mine) {
     const badge = document.createElement("span");
     badge.className = "badge";
@@ -46,7 +71,11 @@ export function privateRow(event, label, mine) {
   const tag = document.createElement("span");
   tag.className = "private-label";
   tag.textContent = label;
-  meta.append(tag, " ", timeOf(event.time));
+  meta.append(tag);
+  if (event.teacher) {
+    meta.append(" ", teacherBadge());
+  }
+  meta.append(" ", timeOf(event.time));
   item.replaceChildren(meta, textOf(event.text));
   return item;
 }
@@ -88,6 +117,9 @@ function timeOf(iso) {
 export class MessageList {
   constructor(list) {
     this.list = list;
+    // Quien quiera añadir algo a cada mensaje con número (los controles de la
+    // profesora, teacher.js) pone aquí una función: se llama con cada fila colocada.
+    this.decorate = null;
   }
 
   // Un aviso de la propia página («Se perdió la conexión», «Te has unido…»).
@@ -103,6 +135,9 @@ export class MessageList {
   // Como los mensajes llegan en orden de seq, la lista queda en ese orden.
   place(item, atEnd) {
     const list = this.list;
+    if (this.decorate !== null && item.classList.contains("message") && item.dataset.seq) {
+      this.decorate(item);
+    }
     // Solo bajamos hasta el final si el usuario ya estaba abajo del todo.
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     const firstPending = atEnd ? null : list.querySelector("li.pending");
@@ -118,6 +153,11 @@ export class MessageList {
     if (atBottom) {
       this.scrollToEnd();
     }
+  }
+
+  // Las filas con número de una historia (epoch): mensajes y huecos de mensajes borrados.
+  rowsOf(epoch) {
+    return Array.from(this.list.querySelectorAll("li[data-seq]")).filter((item) => item.dataset.epoch === epoch);
   }
 
   // Abajo del todo: lo más nuevo a la vista.
