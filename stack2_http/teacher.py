@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from pathlib import Path
 
@@ -36,6 +35,7 @@ from tornado.web import create_signed_value, decode_signed_value
 from common.defences.limits import TokenBucket
 from common.defences.proxies import TrustedProxies
 from common.startup import qr
+from common.startup.files import write_once
 from common.startup.network import lan_urls
 from stack2_http import identity, rooms
 
@@ -227,18 +227,7 @@ def cookie_secret(options: OptionParser, path: Path = SECRET_FILE) -> str:
     """
     if options.cookie_secret:
         return options.cookie_secret
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fresh = path.with_name(f".{path.name}.{os.getpid()}")
-        descriptor = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="ascii") as file:
-            file.write(secrets.token_hex(32))
-        try:
-            os.link(fresh, path)  # Si otro proceso se adelantó, vale el suyo.
-        except FileExistsError:
-            pass
-        finally:
-            fresh.unlink()
+    write_once(path, secrets.token_hex(32).encode("ascii"), mode=0o600)
     secret = path.read_text(encoding="ascii").strip()
     if len(secret) < 32:
         raise SystemExit(f"Error: {path} no tiene un secreto válido: bórralo y se creará otro.")

@@ -15,7 +15,6 @@ la profesora: la lección 14 lo cuenta.
 from __future__ import annotations
 
 import itertools
-import os
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -24,6 +23,7 @@ from typing import Any
 
 from tornado.options import OptionParser
 
+from common.startup.files import write_once
 from common.startup.options import fail
 from stack2_http import protocol
 
@@ -167,19 +167,7 @@ def from_options(options: OptionParser) -> BannedWords:
 
 def create_default(path: Path) -> Path:
     """Copia la plantilla a ``path`` si aún no existe (la primera vez que arranca)."""
-    if path.exists():
-        return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Primero a un archivo aparte y luego de un paso: con --processes, o con dos
-    # servidores que arrancan a la vez, nadie lee nunca una lista a medio copiar.
-    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    partial.write_bytes(TEMPLATE.read_bytes())
-    try:
-        os.link(partial, path)  # Falla si otro se adelantó: su copia es igual.
-    except FileExistsError:
-        pass
-    finally:
-        partial.unlink()
+    write_once(path, TEMPLATE.read_bytes())  # Si la profesora ya la editó, no se toca.
     return path
 
 
