@@ -22,7 +22,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-START_TIMEOUT = 15.0
+# Lo que esperamos como mucho a que arranque un servidor. Suele tardar menos de un
+# segundo; con las pruebas de dos en dos en un portátil ocupado, bastante más.
+START_TIMEOUT = 30.0
 
 
 def free_port() -> int:

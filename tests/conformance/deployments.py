@@ -187,7 +187,7 @@ class Deployment:
             self.redis.start()
         for chat in self.processes:
             chat.launch()
-        _wait_sync(lambda: all(chat.banner_printed() for chat in self.processes))
+        _wait_sync(self._started, self.processes)
         if self.nginx is not None:
             self.nginx.start()
 
@@ -204,7 +204,10 @@ class Deployment:
 
     async def ready(self) -> None:
         """Espera a que todos los procesos del chat atiendan (dentro del loop de la prueba)."""
-        await _wait_async(lambda: all(chat.banner_printed() for chat in self.processes))
+        await _wait_async(self._started, self.processes)
+
+    def _started(self) -> bool:
+        return all(chat.banner_printed() for chat in self.processes)
 
     def stop(self) -> str:
         """Para todo lo que arrancó y devuelve el registro (stderr) de los procesos del chat."""
@@ -245,20 +248,31 @@ def restartable_port() -> int:
     raise AssertionError("No hay puertos libres entre 20000 y 32000")
 
 
-def _wait_sync(ready, timeout: float = START_TIMEOUT) -> None:
+def _wait_sync(ready, processes: list[ChatProcess], timeout: float = START_TIMEOUT) -> None:
     deadline = time.monotonic() + timeout
     while not ready():
         if time.monotonic() > deadline:
-            raise AssertionError(f"Los servidores no arrancaron en {timeout} s")
+            raise AssertionError(_not_started(processes, timeout))
         time.sleep(0.02)  # Esperamos a otro proceso: su banner es el único aviso que da.
 
 
-async def _wait_async(ready, timeout: float = START_TIMEOUT) -> None:
+async def _wait_async(ready, processes: list[ChatProcess], timeout: float = START_TIMEOUT) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not ready():
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"Los servidores no arrancaron en {timeout} s")
+            raise AssertionError(_not_started(processes, timeout))
         await asyncio.sleep(0.02)  # Esperamos a otro proceso: su banner es el único aviso.
+
+
+def _not_started(processes: list[ChatProcess], timeout: float) -> str:
+    """Qué había escrito cada proceso cuando se acabó la espera: por qué no arrancó."""
+    outputs = "".join(
+        f"\n--- puerto {chat.port}: salida ---\n"
+        + chat.stdout_path.read_text(encoding="utf-8", errors="replace")
+        + f"--- puerto {chat.port}: registro ---\n{chat.stderr()}"
+        for chat in processes
+    )
+    return f"Los servidores no arrancaron en {timeout} s:{outputs}"
 
 
 @contextlib.contextmanager
