@@ -27,6 +27,7 @@ import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -733,6 +734,37 @@ def with_dependencies(names: set[str]) -> set[str]:
     return seen
 
 
+def packages_distributions() -> dict[str, list[str]]:
+    """Qué distribuciones instalan cada módulo de primer nivel (``segno`` → ``segno``).
+
+    Es importlib.metadata.packages_distributions(), de Python 3.10; el README promete 3.9,
+    y en 3.9 se calcula igual: el top_level.txt de cada distribución o, si no lo trae, sus .py.
+    """
+    if sys.version_info >= (3, 10):
+        return importlib.metadata.packages_distributions()
+    found: dict[str, list[str]] = {}
+    for dist in importlib.metadata.distributions():
+        top = (dist.read_text("top_level.txt") or "").split()
+        if not top:
+            files = [f for f in dist.files or [] if f.suffix == ".py"]
+            top = sorted({f.parts[0] if len(f.parts) > 1 else f.stem for f in files})
+        for module in top:
+            found.setdefault(module, []).append(dist.metadata["Name"])
+    return found
+
+
+def in_stdlib(module: str) -> bool:
+    """¿Viene ``module`` con Python? (sys.stdlib_module_names, de 3.10; en 3.9, dónde está)."""
+    if sys.version_info >= (3, 10):
+        return module in sys.stdlib_module_names
+    if module in sys.builtin_module_names:
+        return True
+    spec = importlib.util.find_spec(module)
+    origin = spec.origin if spec is not None else None
+    stdlib = sysconfig.get_paths()["stdlib"]
+    return origin is not None and origin.startswith(stdlib) and "-packages" not in origin
+
+
 def files_run_by(lesson: str) -> set[Path]:
     """Los archivos de Python de una lección y los que ejecutan sus órdenes."""
     files = {
@@ -780,7 +812,7 @@ def imported_modules(files: set[Path]) -> set[str]:
                     candidates = [ROOT / (name.replace(".", "/") + ".py"), local]
                     candidates.append(ROOT / name.replace(".", "/") / "__init__.py")
                     pending += [c for c in candidates if c.exists()]
-                elif top not in sys.stdlib_module_names and top not in ("ayudas", "conftest"):
+                elif not in_stdlib(top) and top not in ("ayudas", "conftest"):
                     outside.add(top)
     return outside
 
@@ -789,12 +821,9 @@ def imported_modules(files: set[Path]) -> set[str]:
 PLUGINS = {"pytest-tornado": "gen_test"}
 
 
-# sys.stdlib_module_names y packages_distributions() llegaron en Python 3.10. Lo que
-# instala requirements.txt es lo mismo en 3.9: basta con comprobarlo en la pasada principal.
-@pytest.mark.skipif(sys.version_info < (3, 10), reason="necesita Python 3.10 o más nuevo")
 def test_requirements_txt_is_enough_for_every_lesson() -> None:
     provided = with_dependencies(requirement_names(ROOT / "requirements.txt"))
-    distributions = importlib.metadata.packages_distributions()
+    distributions = packages_distributions()
     files = set().union(*(files_run_by(lesson) for lesson in LESSON_NAMES))
     missing = {}
     for module in imported_modules(files):
