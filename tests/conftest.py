@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 from common.fanout.hub import Hub
 from tests.helpers import RECEIVE_TIMEOUT
+from tests.services import RedisServer
 
 Connect = Callable[..., Awaitable[WebSocketClientConnection]]
 
@@ -49,6 +51,15 @@ def servers(io_loop: Any) -> Iterator[list[Any]]:
         if server.process.returncode is None:
             server.process.kill()
             io_loop.run_sync(server.process.wait)
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """Un redis-server propio en un puerto libre de 127.0.0.1, parado al terminar la prueba."""
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

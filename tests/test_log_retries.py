@@ -22,7 +22,6 @@ from common.processes.link import RedisLink
 from common.processes.log import RedisLog
 from stack2_http import protocol
 from tests.helpers import Answer
-from tests.services import RedisServer
 
 # Lo que espera como mucho cada prueba a un ack o a un reparto.
 TIMEOUT = 5.0
@@ -69,14 +68,6 @@ class Chat:
 
 
 OpenLog = Callable[..., Awaitable[Log]]
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path):
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(params=["memoria", "sqlite", "redis"])

@@ -21,20 +21,11 @@ from common.processes.relay import CHANNEL, RedisRelay
 from stack2_http import protocol
 from stack2_http.rooms import OpenRooms
 from tests.helpers import Answer
-from tests.services import RedisServer
 
 TEST_TIMEOUT = 30
 ARRIVAL_TIMEOUT = 5.0  # Lo que espera cada prueba a que un mensaje llegue a un proceso.
 # Un XREAD que espera un minuto: si algo llega antes, no es porque se acabó la espera.
 LONG_BLOCK_MS = 60_000
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 class Process:

@@ -30,14 +30,6 @@ TEST_TIMEOUT = 40
 
 
 @pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def chats(io_loop):
     """Los procesos del chat que arranca la prueba; al final, ninguno queda vivo."""
     started: list[ChatServer] = []

@@ -27,7 +27,6 @@ from common.processes.presence import RedisPresence
 from stack2_http import protocol
 from stack2_http.server import make_app
 from tests.helpers import RECEIVE_TIMEOUT, Answer, receive_event
-from tests.services import RedisServer
 
 
 class BuggyDraft:
@@ -60,14 +59,6 @@ def sqlite_log(tmp_path: Path, io_loop) -> Iterator[SqliteLog]:
 @pytest.fixture
 def app(hub: Hub, sqlite_log: SqliteLog):
     return make_app(hub, flood=FloodLimits(rate=1000, burst=1000), log=sqlite_log)
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 def chat(text: str, cid: str) -> str:

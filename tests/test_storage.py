@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,14 +32,6 @@ BACKENDS = [MemoryLog, SqliteLog, RedisLog, Presence, RedisPresence, Relay, Redi
 
 def options(*args: str):
     return parse_options(8000, list(args), define=define_stack2_options)
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.mark.parametrize("kind", BACKENDS, ids=lambda kind: kind.__name__)
