@@ -81,9 +81,9 @@ class ChatSocket(HubSocket):
         asked = protocol.parse_query(self.get_query_argument)
         # Su propio cubo de fichas, y también el de su IP (--address-rate).
         flood = FloodGuard(chat.flood, shared=chat.addresses.message_bucket(address))
-        teacher = chat.moderation.teachers.recognizes(self)  # Su cookie de /profe (teacher.py).
-        session = self.session = Session(who, room, flood, address, asked.client, teacher)
-        count = chat.presence.join(room, who, teacher)
+        is_teacher = chat.moderation.teachers.recognizes(self)  # Su cookie de /profe.
+        session = self.session = Session(who, room, flood, address, asked.client, is_teacher)
+        count = chat.presence.join(room, who, is_teacher)
         problems = [*asked.problems, self.take_nick(asked.nick)]
         # Sin ceder el loop, ningún mensaje se guarda entre leer el historial y entrar en
         # el hub: nada se pierde ni se repite entre lo recuperado y lo que llega en directo.
