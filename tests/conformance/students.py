@@ -93,10 +93,6 @@ class Student:
             connect_timeout=TIMEOUT,
             request_timeout=TIMEOUT,
         )
-        if self.conn is not None:
-            # La conexión de antes (la que cerró el servidor al morir, por ejemplo) también
-            # se cierra de nuestro lado: si no, Tornado avisa al recogerla (ResourceWarning).
-            self.conn.close()
         self.conn = await websocket_connect(request)
         self.received, self._unread = [], []
         self._reader = asyncio.ensure_future(self._read_forever(self.conn))
@@ -131,6 +127,10 @@ class Student:
     async def _read_forever(self, conn: WebSocketClientConnection) -> None:
         while True:
             frame = await conn.read_message()
+            if conn is not self.conn:
+                # Un evento que aún traía la conexión de antes (por ejemplo, el «join» de
+                # alguien) no es de la nueva: mezclarlo le pondría algo delante al welcome.
+                return
             if frame is None:
                 self._arrived.set()
                 return
