@@ -207,6 +207,7 @@ async def test_a_reload_shows_the_conversation_again_once_and_in_order(stack2) -
     mine = await stack2.open()
     other = await stack2.open()
     await say(mine.page, "uno")
+    await expect(lines(other.page)).to_have_text(["uno"])  # La otra contesta después.
     await say(other.page, "dos")
     await expect(lines(mine.page)).to_have_text(["uno", "dos"])
 
@@ -228,6 +229,7 @@ async def test_a_reload_resumes_from_its_last_message_instead_of_downloading_aga
     mine = await stack2.open(init_scripts=[RECORD_FRAMES])
     other = await stack2.open()
     await say(mine.page, "uno")
+    await expect(lines(other.page)).to_have_text(["uno"])  # La otra contesta después.
     await say(other.page, "dos")
     await expect(lines(mine.page)).to_have_text(["uno", "dos"])
 

@@ -103,6 +103,7 @@ async def test_each_page_sees_the_others_message_labelled_with_its_ip_and_port(s
     )
 
     await say(first.page, "Hola desde el primero")
+    await expect(messages(second.page)).to_have_count(1)  # El segundo contesta después.
     await say(second.page, "Y yo desde el segundo")
 
     for page in (first.page, second.page):
@@ -118,6 +119,7 @@ async def test_own_messages_are_marked_as_own_and_the_others_are_not(stack2) -> 
     first = await stack2.open()
     second = await stack2.open()
     await say(first.page, "mío")
+    await expect(messages(second.page)).to_have_count(1)  # El segundo contesta después.
     await say(second.page, "tuyo")
 
     own, other = messages(first.page).nth(0), messages(first.page).nth(1)

@@ -72,6 +72,7 @@ async def test_two_rooms_in_four_pages_keep_their_messages_apart(stack2) -> None
     clase = [await open_room(stack2, "clase") for _ in range(2)]
     recreo = [await open_room(stack2, "recreo") for _ in range(2)]
     await say(clase[0].page, "deberes para el lunes")
+    await expect(lines(clase[1].page)).to_have_count(1)  # Y contesta después.
     await say(recreo[1].page, "¿jugamos al fútbol?")
     await say(clase[1].page, "¡gracias!")
     for watched in clase:

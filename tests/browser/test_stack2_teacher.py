@@ -140,6 +140,7 @@ async def test_a_message_the_teacher_deletes_leaves_both_students_pages(
     ana = await enter(open_page, processes.room(1, "borrar"))  # En el otro proceso.
     luis = await enter(open_page, processes.room(0, "borrar"))
     await say(ana.page, "un insulto")
+    await expect(lines(luis.page)).to_have_text(["un insulto"])  # Luis contesta después.
     await say(luis.page, "¡hola!")
     for watched in (teacher, ana, luis):
         await expect(lines(watched.page)).to_have_text(["un insulto", "¡hola!"])
@@ -191,8 +192,9 @@ async def test_the_teacher_has_a_profe_badge_and_only_she_sees_the_controls(
     teacher = await enter(open_page, processes.teacher_link(0, "insignia"))
     ana = await enter(open_page, processes.room(1, "insignia"))
     await say(teacher.page, "Buenos días")
-    await say(ana.page, "Buenos días, profe")
     rows = message_log(ana.page).locator("li.message")
+    await expect(rows).to_have_count(1)  # Ana contesta cuando ya lo ve: el suyo va detrás.
+    await say(ana.page, "Buenos días, profe")
     await expect(rows).to_have_count(2)
     await expect(rows.nth(0).locator(".badge.teacher")).to_have_text("profe")
     await expect(rows.nth(1).locator(".badge.teacher")).to_have_count(0)
@@ -243,6 +245,7 @@ async def test_a_page_that_was_away_drops_what_the_teacher_deleted_when_it_comes
     teacher = await enter_as_teacher(open_page, processes, "vuelta")
     ana = await enter(open_page, processes.room(1, "vuelta"))
     await say(teacher.page, "se queda")
+    await expect(lines(ana.page)).to_have_text(["se queda"])  # Ana escribe después.
     await say(ana.page, "me arrepiento")
     await expect(lines(ana.page)).to_have_text(["se queda", "me arrepiento"])
     # Ana se va a otra página; la pestaña recuerda lo que vio (sessionStorage).
