@@ -13,6 +13,7 @@ import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import websocket_connect
 
+from common.startup import runner
 from common.startup.banner import PLAIN_HUB_NOTE
 from tests.helpers import RECEIVE_TIMEOUT, receive, wait_closed
 
@@ -103,6 +104,40 @@ async def test_stops_within_two_seconds(servers, stack) -> None:
     started = loop.time()
     await server.stop()
     assert loop.time() - started < 2
+
+
+# Un Stack 2 cuyos backends no terminan nunca de cerrar (como una conexión que no contesta).
+HANGING_CLOSE = """
+import asyncio, sys
+sys.path.insert(0, {root!r})
+from stack2_http import server, storage
+
+async def never_closes(self):
+    await asyncio.Event().wait()
+
+storage.Backends.close = never_closes
+server.main()
+"""
+
+
+@pytest.mark.gen_test(timeout=20)
+async def test_a_shutdown_that_hangs_still_ends_by_its_deadline_saying_what_it_waited_for(
+    servers, tmp_path
+) -> None:
+    script = tmp_path / "server_colgado.py"
+    script.write_text(HANGING_CLOSE.format(root=str(ROOT)), encoding="utf-8")
+    server = await Server.start("stack2_http", ROOT, script=str(script))
+    servers.append(server)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    server.process.send_signal(signal.SIGTERM)
+    _, stderr = await asyncio.wait_for(server.process.communicate(), 15)
+    took = loop.time() - started
+    assert runner.SHUTDOWN_DEADLINE_SECONDS <= took < runner.SHUTDOWN_DEADLINE_SECONDS + 3
+    text = stderr.decode()
+    assert server.process.returncode == 1, text
+    assert "El apagado tarda más de 5 s: salgo sin esperar a " in text, text
+    assert "→ never_closes (server_colgado.py:" in text, text  # Dónde se quedó, para arreglarlo.
 
 
 @pytest.mark.gen_test(timeout=20)

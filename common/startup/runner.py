@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import os
 import signal
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -37,6 +38,10 @@ log = logging.getLogger("chat")
 
 # Tiempo máximo que esperamos a que los clientes respondan al cierre al apagar.
 SHUTDOWN_GRACE_SECONDS = 1.5
+# Y el apagado entero, desde Ctrl+C: si algo se queda esperando (una conexión con Redis
+# que no contesta, por ejemplo), el servidor sale igual. Como el «graceful timeout» de
+# gunicorn o uvicorn: Ctrl+C nunca deja la terminal colgada.
+SHUTDOWN_DEADLINE_SECONDS = 5.0
 
 
 class Backends(Protocol):
@@ -147,6 +152,8 @@ async def _serve(
     if text:
         print(text, flush=True)
     await stop.wait()
+    # El plazo cuenta también lo que hace asyncio.run() al salir (cancelar tareas).
+    asyncio.get_running_loop().call_later(SHUTDOWN_DEADLINE_SECONDS, _exit_now)
 
     log.info(
         "Apagando el servidor: cerrando %s", spanish.plural(len(hub), "conexión", "conexiones")
@@ -160,6 +167,31 @@ async def _serve(
         await asyncio.sleep(0.05)
     if backends is not None:
         await backends.close()
+
+
+def _exit_now() -> None:
+    """El apagado se pasó de plazo: dice qué seguía esperando y sale sin esperar más."""
+    pending = [task for task in asyncio.all_tasks() if not task.done()]
+    log.error(
+        "El apagado tarda más de %g s: salgo sin esperar a %s.",
+        SHUTDOWN_DEADLINE_SECONDS,
+        spanish.plural(len(pending), "tarea", "tareas"),
+    )
+    for task in pending:
+        log.error("  Esperaba: %s", _waiting_in(task))
+    os._exit(1)  # Sin esperar a nada más: lo que esperaba es justo lo que no termina.
+
+
+def _waiting_in(task: asyncio.Task) -> str:
+    """Dónde espera ``task``: cada corrutina que hace ``await`` de la siguiente, con su línea."""
+    steps, coro = [], task.get_coro()
+    while coro is not None and getattr(coro, "cr_frame", None) is not None:
+        frame = coro.cr_frame
+        steps.append(
+            f"{coro.__qualname__} ({Path(frame.f_code.co_filename).name}:{frame.f_lineno})"
+        )
+        coro = coro.cr_await
+    return " → ".join(steps) or repr(task)
 
 
 def _on_shutdown_signal(callback: Callable[[], None]) -> None:

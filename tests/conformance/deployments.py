@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import random
 import signal
 import socket
@@ -76,6 +77,8 @@ class ChatProcess:
                 cwd=ROOT,
                 stdout=out,
                 stderr=err,
+                # Si un apagado se atasca, SIGABRT le hace escribir dónde estaba (ver stop()).
+                env={**os.environ, "PYTHONFAULTHANDLER": "1"},
             )
 
     def banner_printed(self) -> bool:
@@ -105,9 +108,15 @@ class ChatProcess:
         try:
             self.process.wait(STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
+            # faulthandler escribe en stderr la pila de cada hilo: dónde se quedó parado.
+            self.process.send_signal(signal.SIGABRT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(STOP_TIMEOUT)
             self.kill()
+            last = self.stderr_path.read_text(encoding="utf-8", errors="replace")[-6000:]
             raise AssertionError(
-                f"El servidor del puerto {self.port} no se apagó con SIGTERM"
+                f"El servidor del puerto {self.port} no se apagó con SIGTERM en "
+                f"{STOP_TIMEOUT:.0f} s. Lo último que escribió:\n{last}"
             ) from None
 
     def kill(self) -> None:
