@@ -243,3 +243,10 @@ class Student:
                 await asyncio.wait_for(asyncio.shield(self._reader), 2)
             except asyncio.TimeoutError:
                 self._reader.cancel()
+
+
+async def until_present(watcher: Student, person: Student) -> None:
+    """Espera a que el proceso de ``watcher`` sepa que ``person`` está (welcome o join)."""
+    online = {entry["who"] for entry in watcher.welcome["online"]}
+    while person.me not in online:
+        online.add((await watcher.next_of("join"))["who"])

@@ -11,6 +11,7 @@ import pytest
 from tornado.httpclient import AsyncHTTPClient
 
 from tests.conformance.deployments import SEVERAL_PROCESSES, WITH_REDIS
+from tests.conformance.students import until_present
 
 # Lo que puede tardar un proceso en notar que Redis volvió (reconecta con esperas crecientes).
 BACK_TIMEOUT = 15
@@ -187,7 +188,7 @@ async def test_a_private_message_for_another_process_while_redis_is_down_says_it
     target, sender = class_of(fresh, 2)
     await target.enter(room)
     await sender.enter(room)
-    await until_present_in(sender, target)
+    await until_present(sender, target)
     fresh.redis.stop(keep_data=True)
     await until_status(sender, degraded=True)
     await sender.send("private", to=target.me, text="¿me oyes?")
@@ -205,18 +206,12 @@ async def test_with_one_process_a_private_message_needs_no_redis(fresh, class_of
     target, sender = class_of(fresh, 2)
     await target.enter(room)
     await sender.enter(room)
-    await until_present_in(sender, target)
+    await until_present(sender, target)
     if fresh.redis is not None:
         fresh.redis.stop(keep_data=True)
         await until_status(sender, degraded=True)
     await sender.send("private", to=target.me, text="¿me oyes?")
     assert (await target.next_of("private"))["text"] == "¿me oyes?"
-
-
-async def until_present_in(watcher, person) -> None:
-    online = {entry["who"] for entry in watcher.welcome["online"]}
-    while person.me not in online:
-        online.add((await watcher.next_of("join"))["who"])
 
 
 # --- Un proceso muere ----------------------------------------------------------------------

@@ -7,7 +7,8 @@ import asyncio
 import pytest
 
 from stack2_http.roster import LISTED
-from tests.conformance.test_rooms import eventually_rooms, until_present
+from tests.conformance.students import until_present
+from tests.conformance.test_rooms import eventually_rooms
 
 
 @pytest.mark.gen_test(timeout=30)

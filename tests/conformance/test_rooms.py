@@ -8,7 +8,7 @@ import json
 import pytest
 from tornado.httpclient import AsyncHTTPClient
 
-from tests.conformance.students import TIMEOUT
+from tests.conformance.students import TIMEOUT, until_present
 
 
 @pytest.mark.gen_test(timeout=30)
@@ -103,13 +103,6 @@ async def refused(student, room: str) -> tuple[int | None, str | None]:
     code, reason = await student.closed()
     assert not student.unread_of("welcome"), "Se le dio la bienvenida y luego se le echó"
     return code, reason
-
-
-async def until_present(watcher, person) -> None:
-    """Espera a que el proceso de ``watcher`` sepa que ``person`` está (welcome o join)."""
-    online = {entry["who"] for entry in watcher.welcome["online"]}
-    while person.me not in online:
-        online.add((await watcher.next_of("join"))["who"])
 
 
 async def eventually_rooms(deployment, expected: dict[str, int | None]) -> None:

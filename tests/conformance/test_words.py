@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conformance.test_rooms import until_present
+from tests.conformance.students import until_present
 
 
 @pytest.mark.gen_test(timeout=30)
